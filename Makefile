@@ -1,0 +1,49 @@
+# bpfy front door. Every target works on a fresh Debian 12 machine as root.
+#   make demo    deps + build + a short tracing session
+#   make test    deps + build + C tests (ctest) + Python tests (pytest)
+#   make bench   deps + build + benchmarks against libbpf C references
+
+PYTHON    ?= /usr/bin/python3
+BUILD_DIR ?= build
+JOBS      ?= $(shell nproc)
+
+# Debian packages needed to build, test and run bpfy.
+DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config cmake make gcc \
+	python3 python3-dev python3-pytest python3-setuptools python3-numpy \
+	iproute2 bpftool
+
+export PYTHONPATH := $(CURDIR)/pybind
+
+.PHONY: all deps build test test-c test-python demo bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build test-c test-python
+
+test-c:
+	cd $(BUILD_DIR) && ctest --output-on-failure
+
+test-python:
+	$(PYTHON) -m pytest -q tests/python
+
+demo: build
+	$(PYTHON) examples/syscount.py -d 3
+
+bench: build
+	$(PYTHON) bench/startup.py
+
+clean:
+	rm -rf $(BUILD_DIR) pybind/bpfy/_bpfy*.so

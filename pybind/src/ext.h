@@ -1,0 +1,72 @@
+/*
+ * Private header of the _bpfy extension: module state and the functions the
+ * extension's files call across each other. Nothing here is kernel logic:
+ * that lives in runtime/ behind bpfy.h.
+ */
+#ifndef BPFY_EXT_H
+#define BPFY_EXT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "bpfy.h"
+
+/* Per-module state (PEP 489 multi-phase init). */
+typedef struct {
+	/* exceptions (errors.c) */
+	PyObject *BPFError;		/* base: OSError subclass, keeps errno */
+	PyObject *CompileError;		/* .log: clang diagnostics */
+	PyObject *VerifierError;	/* .log: verifier log */
+	PyObject *UnsupportedError;	/* the kernel lacks a feature */
+
+	/* types */
+	PyTypeObject *BPF_Type;		/* bpf_object.c */
+	PyObject *table_types;		/* table.c: dict map-family name -> type */
+	PyTypeObject *Table_Type;	/* table.c: base of every table type */
+	PyTypeObject *Record_Type;	/* record.c: base of struct records */
+	PyTypeObject *CInt_Type;	/* record.c: int subclass with .value */
+	PyObject *codec_cache;		/* codec.c: private cache, may be NULL */
+} bpfy_state;
+
+extern PyModuleDef bpfy_module_def;
+
+/* Module state from a type created with PyType_FromModuleAndSpec. */
+bpfy_state *bpfy_state_from_type(PyTypeObject *type);
+bpfy_state *bpfy_state_from_module(PyObject *module);
+
+/* ------------------------------------------------------------- errors.c */
+int bpfy_errors_init(PyObject *module, bpfy_state *st);
+/* Raises the exception matching error->kind/code (CompileError,
+ * VerifierError, PermissionError-derived BPFError, ...). Returns NULL. */
+PyObject *bpfy_raise(bpfy_state *st, const struct bpfy_error *error);
+/* Raises a BPFError (or a subclass chosen by errno: KeyError is never used
+ * here) for a failed syscall: code is a negative or positive errno. */
+PyObject *bpfy_raise_errno(bpfy_state *st, int code, const char *fmt, ...);
+
+/* ---------------------------------------------------------- bpf_object.c */
+/* The Python-visible BPF object: owns the runtime object and every link. */
+typedef struct {
+	PyObject_HEAD
+	struct bpfy_object *obj;	/* NULL once closed */
+	PyObject *links;		/* dict: (kind, target, fn_name) -> LinkCapsule */
+	PyObject *tables;		/* dict: name -> table object (cache) */
+	PyObject *weakreflist;
+} BPFObject;
+
+int bpfy_bpf_type_init(PyObject *module, bpfy_state *st);
+/* Sets ValueError and returns -1 when the object is closed. */
+int bpfy_bpf_check_open(BPFObject *self);
+
+/* --------------------------------------------------------------- table.c */
+int bpfy_tables_init(PyObject *module, bpfy_state *st);
+/*
+ * A new table object for `map` of `owner` (a BPFObject, kept alive by the
+ * table). The table type is chosen from the map type's traits. New ref or
+ * NULL with an exception set.
+ */
+PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map);
+
+/* --------------------------------------------------- codec.c / record.c */
+int bpfy_records_init(PyObject *module, bpfy_state *st);
+
+#endif /* BPFY_EXT_H */
