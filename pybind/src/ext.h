@@ -8,6 +8,8 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
+#include <stdbool.h>
 
 #include "bpfy.h"
 
@@ -18,6 +20,7 @@ typedef struct {
 	PyObject *CompileError;		/* .log: clang diagnostics */
 	PyObject *VerifierError;	/* .log: verifier log */
 	PyObject *UnsupportedError;	/* the kernel lacks a feature */
+	PyObject *PermissionError;	/* BPFError + PermissionError: EPERM/EACCES */
 
 	/* types */
 	PyTypeObject *BPF_Type;		/* bpf_object.c */
@@ -50,6 +53,8 @@ typedef struct {
 	struct bpfy_object *obj;	/* NULL once closed */
 	PyObject *links;		/* dict: (kind, target, fn_name) -> LinkCapsule */
 	PyObject *tables;		/* dict: name -> table object (cache) */
+	PyObject *generated_source;	/* str or NULL: the rewritten source (keep_source) */
+	bool cache_hit;			/* compiled object came from the cache */
 	PyObject *weakreflist;
 } BPFObject;
 
@@ -65,6 +70,10 @@ int bpfy_tables_init(PyObject *module, bpfy_state *st);
  * NULL with an exception set.
  */
 PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map);
+
+/* ------------------------------------------------------------- compile.c */
+PyObject *bpfy_py_compile(PyObject *module, PyObject *args, PyObject *kwds);
+extern const char bpfy_compile_doc[];
 
 /* --------------------------------------------------- codec.c / record.c */
 int bpfy_records_init(PyObject *module, bpfy_state *st);

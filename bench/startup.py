@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Startup benchmark (not a test): how long until a program is loaded and
+attached, bpfy against libbpf in C on the same ELF, in one run.
+
+  (a) C libbpf: open + load + attach of the ELF bpfy compiled
+  (b) bpfy, cache hit            (BPF(text=...) with the object cached)
+  (c) bpfy, new source, PCH present
+  (d) bpfy, first compile on a fresh cache (vmlinux.h and PCH built)
+and the peak RSS of this Python process (clang runs in a child process).
+Targets (issue 3): (b) <= (a) + 10 ms; (c) <= 60 ms; peak RSS <= 30 MiB.
+"""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "pybind"))
+
+from bpfy import BPF, _bpfy, paths  # noqa: E402
+
+ROUNDS = int(os.environ.get("BPFY_BENCH_ROUNDS", "15"))
+PROGRAM = r'''
+BPF_HASH(counts, u32, u64);
+TRACEPOINT_PROBE(raw_syscalls, sys_enter) {
+    u32 id = args->id;
+    counts.increment(id);
+    return 0;
+}
+'''
+
+
+def time_construct(text, cache_dir):
+    start = time.perf_counter()
+    b = BPF(text=text, cache_dir=cache_dir)
+    elapsed = (time.perf_counter() - start) * 1e3
+    hit = b.cache_hit
+    b.close()
+    return elapsed, hit
+
+
+def c_reference(cache_dir):
+    ref = os.path.join(REPO, "build", "bench", "bench_startup_ref")
+    elf = _bpfy.compile(PROGRAM, cache_dir=cache_dir, include_dir=paths.include_dir())
+    with tempfile.NamedTemporaryFile(suffix=".o") as f:
+        f.write(elf)
+        f.flush()
+        out = subprocess.run([ref, f.name, str(ROUNDS)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def main():
+    fresh = tempfile.mkdtemp(prefix="bpfy-bench-")
+    os.chmod(fresh, 0o700)
+    first, _ = time_construct(PROGRAM, fresh)
+    new_source = [time_construct(PROGRAM + f"/* {uuid.uuid4()} */", fresh)[0] for _ in range(ROUNDS)]
+    hits = []
+    for _ in range(ROUNDS):
+        elapsed, hit = time_construct(PROGRAM, fresh)
+        assert hit, "expected a cache hit"
+        hits.append(elapsed)
+    c_ms = c_reference(fresh)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    b_ms = statistics.median(hits)
+    c_new = statistics.median(new_source)
+    print(f"startup of the issue-3 program, median of {ROUNDS} rounds (ms)")
+    print(f"  (a) C libbpf open+load+attach        {c_ms:8.2f}")
+    print(f"  (b) bpfy cache hit                    {b_ms:8.2f}   (+{b_ms - c_ms:.2f} over C; target <= +10)")
+    print(f"  (c) bpfy new source, PCH present      {c_new:8.2f}   (target <= 60)")
+    print(f"  (d) bpfy first compile, fresh cache   {first:8.2f}")
+    print(f"  peak RSS of the Python process        {rss_mib:8.1f} MiB (target <= 30)")
+    print(f"  ratio (a)/(b)                         {c_ms / b_ms:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

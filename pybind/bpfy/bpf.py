@@ -1,0 +1,241 @@
+"""The bcc-compatible front end: `BPF(text=...)` / `BPF(src_file=...)`.
+
+The work happens in the C type `_bpfy.BPF`; this subclass adds bcc's
+constructor signature and the conveniences that are not hot paths
+(trace_pipe reading, tracepoint listing, program type constants).
+"""
+import os
+import sys
+
+from . import _bpfy, paths, tracefs
+
+# bcc's debug flags
+DEBUG_LLVM_IR = 0x1
+DEBUG_BPF = 0x2
+DEBUG_PREPROCESSOR = 0x4
+DEBUG_SOURCE = 0x8
+DEBUG_BPF_REGISTER_STATE = 0x10
+DEBUG_BTF = 0x20
+
+
+class Function:
+    """A loaded function: what bcc's load_func returns."""
+
+    __slots__ = ("bpf", "name", "fd")
+
+    def __init__(self, bpf, name, fd):
+        self.bpf = bpf
+        self.name = name
+        self.fd = fd
+
+    def __repr__(self):
+        return f"Function(name={self.name!r}, fd={self.fd})"
+
+
+def _as_text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _find_source_file(src_file):
+    """bcc looks for a relative src_file beside the running script too."""
+    if os.path.exists(src_file):
+        return src_file
+    script_dir = os.path.dirname(os.path.abspath(sys.argv[0] or "."))
+    candidate = os.path.join(script_dir, src_file)
+    return candidate if os.path.exists(candidate) else src_file
+
+
+class BPF(_bpfy.BPF):
+    """Compile, load and attach a BPF program.
+
+    BPF(src_file="", hdr_file="", text=None, debug=0, cflags=(), ...)
+
+    Exactly one of text (a str or bytes of BPF C) or src_file (a path) gives
+    the program. Functions named tracepoint__<cat>__<event>,
+    raw_tracepoint__<name>, or with a libbpf SEC("tracepoint/...") section are
+    attached at once; others attach through attach_* methods.
+    """
+
+    # enum bpf_prog_type, under bcc's names
+    SOCKET_FILTER = 1
+    KPROBE = 2
+    SCHED_CLS = 3
+    SCHED_ACT = 4
+    TRACEPOINT = 5
+    XDP = 6
+    PERF_EVENT = 7
+    CGROUP_SKB = 8
+    CGROUP_SOCK = 9
+    LWT_IN = 10
+    LWT_OUT = 11
+    LWT_XMIT = 12
+    SOCK_OPS = 13
+    SK_SKB = 14
+    CGROUP_DEVICE = 15
+    SK_MSG = 16
+    RAW_TRACEPOINT = 17
+    CGROUP_SOCK_ADDR = 18
+    SK_REUSEPORT = 21
+    FLOW_DISSECTOR = 22
+    CGROUP_SYSCTL = 23
+    CGROUP_SOCKOPT = 25
+    TRACING = 26
+    STRUCT_OPS = 27
+    EXT = 28
+    LSM = 29
+    SK_LOOKUP = 30
+    SYSCALL = 31
+    NETFILTER = 32
+
+    _trace_pipe = None
+    _trace_buffer = bytearray()
+
+    def __init__(self, src_file="", hdr_file="", text=None, debug=0, cflags=(),
+                 usdt_contexts=(), allow_rlimit=True, device=None,
+                 attach_usdt_ignore_pid=False, cache_dir=None, no_cache=False):
+        src_file = _as_text(src_file)
+        hdr_file = _as_text(hdr_file)
+        if text is not None and src_file:
+            raise ValueError("give either text or src_file, not both")
+        if text is not None:
+            source, source_name = _as_text(text), "<text>"
+        elif src_file:
+            source_name = _find_source_file(src_file)
+            with open(source_name, encoding="utf-8") as f:
+                source = f.read()
+        else:
+            raise ValueError("BPF needs text= or src_file=")
+        if hdr_file:
+            with open(_find_source_file(hdr_file), encoding="utf-8") as f:
+                source = f.read() + "\n" + source
+        if usdt_contexts:
+            raise NotImplementedError("USDT contexts are not supported yet")
+        if device is not None:
+            raise NotImplementedError("device offload is not supported")
+        self.debug = debug
+        super().__init__(
+            source,
+            source_name=source_name,
+            cflags=[_as_text(flag) for flag in cflags],
+            include_dir=paths.include_dir(),
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+            keep_source=bool(debug & (DEBUG_PREPROCESSOR | DEBUG_SOURCE)),
+            log_level=2 if debug & DEBUG_BPF_REGISTER_STATE else (1 if debug & DEBUG_BPF else 0),
+        )
+        if self.generated_source is not None:
+            print(self.generated_source, file=sys.stderr)
+
+    # -- attaching (bcc's keyword names) ---------------------------------------
+
+    def attach_tracepoint(self, tp=b"", tp_re=b"", fn_name=b""):
+        """Attach fn_name to tracepoint tp ("category:event"), or to every
+        tracepoint matching the regular expression tp_re."""
+        targets = tracefs.get_tracepoints(tp_re) if tp_re else [_as_text(tp)]
+        if tp_re and not targets:
+            raise _bpfy.BPFError(2, f"no tracepoint matches {_as_text(tp_re)!r}")
+        for target in targets:
+            super().attach_tracepoint(target, fn_name)
+        return self
+
+    def detach_tracepoint(self, tp=b"", fn_name=None):
+        """Detach what attach_tracepoint attached at tp."""
+        super().detach_tracepoint(tp, fn_name)
+
+    def attach_raw_tracepoint(self, tp=b"", fn_name=b""):
+        """Attach fn_name to raw tracepoint tp (e.g. "sched_switch")."""
+        super().attach_raw_tracepoint(tp, fn_name)
+        return self
+
+    def detach_raw_tracepoint(self, tp=b"", fn_name=None):
+        """Detach what attach_raw_tracepoint attached at tp."""
+        super().detach_raw_tracepoint(tp, fn_name)
+
+    def load_func(self, func_name, prog_type, device=None, attach_type=-1):
+        """Load func_name as a program of prog_type (BPF.TRACEPOINT, ...) and
+        return a Function whose fd stays owned by this object."""
+        if device is not None:
+            raise NotImplementedError("device offload is not supported")
+        fd = self._load_func(func_name, prog_type, attach_type if attach_type >= 0 else 0)
+        return Function(self, _as_text(func_name), fd)
+
+    def num_open_tracepoints(self):
+        """How many tracepoint attachments (auto or explicit) are alive."""
+        return sum(1 for kind, section, _ in self._links()
+                   if kind == "tracepoint" or (kind == "auto" and section.startswith(("tracepoint/", "tp/"))))
+
+    def __getitem__(self, name):
+        return super().__getitem__(name)
+
+    def __iter__(self):
+        return iter(self.tables())
+
+    # -- tracepoints -----------------------------------------------------------
+
+    @staticmethod
+    def tracepoint_exists(tp_category, tp_event):
+        """True when the kernel has tracepoint tp_category:tp_event."""
+        return tracefs.tracepoint_exists(tp_category, tp_event)
+
+    @staticmethod
+    def get_tracepoints(tp_re):
+        """Every "category:event" matching the regular expression tp_re."""
+        return tracefs.get_tracepoints(tp_re)
+
+    # -- trace_pipe (bpf_trace_printk output) -------------------------------------
+
+    @classmethod
+    def trace_open(cls, nonblocking=False):
+        """Open the kernel's trace_pipe (shared by every bpf_trace_printk user)."""
+        if cls._trace_pipe is None:
+            path = os.path.join(tracefs.ensure_mounted(), "trace_pipe")
+            cls._trace_pipe = open(path, "rb", buffering=0)
+        os.set_blocking(cls._trace_pipe.fileno(), not nonblocking)
+        return cls._trace_pipe
+
+    @classmethod
+    def trace_readline(cls, nonblocking=False):
+        """One line of trace_pipe as bytes, without its newline (b"" when
+        nonblocking and nothing is waiting)."""
+        pipe = cls.trace_open(nonblocking)
+        while True:
+            newline = cls._trace_buffer.find(b"\n")
+            if newline >= 0:
+                line = bytes(cls._trace_buffer[:newline])
+                del cls._trace_buffer[:newline + 1]
+                return line
+            try:
+                chunk = pipe.read(65536)
+            except BlockingIOError:
+                chunk = None
+            if not chunk:
+                if nonblocking or chunk == b"":
+                    return b""
+                continue
+            cls._trace_buffer += chunk
+
+    @classmethod
+    def trace_fields(cls, nonblocking=False):
+        """(task, pid, cpu, flags, ts, msg) of the next bpf_trace_printk line;
+        six Nones when nonblocking and nothing is waiting."""
+        while True:
+            line = cls.trace_readline(nonblocking)
+            if not line and nonblocking:
+                return (None,) * 6
+            if line.startswith(b"CPU:"):  # lost-events notices
+                continue
+            fields = tracefs.parse_trace_line(line)
+            if fields:
+                return fields
+
+    @classmethod
+    def trace_print(cls, fmt=None):
+        """Print trace_pipe lines until interrupted; fmt may use the names
+        task, pid, cpu, flags, ts and msg, e.g. "{1} {5}"."""
+        while True:
+            if fmt:
+                fields = cls.trace_fields()
+                line = fmt.format(*[_as_text(f) if isinstance(f, bytes) else f for f in fields])
+            else:
+                line = cls.trace_readline().decode(errors="replace")
+            print(line, flush=True)

@@ -1,0 +1,48 @@
+/* Private to runtime/: struct bodies shared by object.c and attach.c. */
+#ifndef BPFY_INTERNAL_H
+#define BPFY_INTERNAL_H
+
+#include <bpf/libbpf.h>
+
+#include "bpfy.h"
+
+struct bpfy_layouts;
+
+struct bpfy_prog {
+	struct bpfy_object *owner;
+	char *name;
+	char *section;
+	struct bpf_program *program;	/* in owner->obj, or in lazy_obj once loaded on demand */
+	struct bpf_object *lazy_obj;	/* second libbpf object holding this program only */
+	uint32_t type;			/* enum bpf_prog_type, 0 when not known yet */
+	int fd;				/* -1 until loaded; owned by the libbpf object */
+};
+
+struct bpfy_map {
+	struct bpfy_object *owner;
+	struct bpf_map *map;
+	struct bpfy_map_desc desc;
+};
+
+struct bpfy_object {
+	struct bpf_object *obj;
+	void *elf;			/* private copy, reopened for on-demand loads */
+	size_t elf_size;
+	char *name;
+	struct bpfy_prog *progs;
+	size_t prog_count;
+	struct bpfy_map *maps;
+	size_t map_count;
+	struct bpfy_layouts *layouts;
+};
+
+/* libbpf_log.c: libbpf's messages, captured per thread instead of printed. */
+void bpfy_libbpf_log__begin(void);
+/* Ends the capture; returns the heap text captured (caller frees), may be NULL. */
+char *bpfy_libbpf_log__end(void);
+
+/* Turns a failed libbpf load into a user error: a verifier rejection
+ * (BPFY_ERR_VERIFIER with its log) or an OS error with libbpf's message. */
+int bpfy_report_load_failure(struct bpfy_error *error, int err, const char *what, char *captured);
+
+#endif /* BPFY_INTERNAL_H */

@@ -1,0 +1,229 @@
+/*
+ * A loaded BPF object: libbpf opens the ELF, creates the maps, applies CO-RE
+ * and loads the programs whose section names give their type. Functions of
+ * the bcc dialect have no type until Python attaches them; they are loaded
+ * then (bpfy_prog__load), from a second libbpf object that reuses the maps.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "internal.h"
+#include "layout.h"
+
+static void object_free(struct bpfy_object *obj)
+{
+	if (!obj)
+		return;
+	for (size_t i = 0; i < obj->prog_count; i++) {
+		bpf_object__close(obj->progs[i].lazy_obj);
+		free(obj->progs[i].name);
+		free(obj->progs[i].section);
+	}
+	bpfy_layouts__free(obj->layouts);
+	bpf_object__close(obj->obj);
+	free(obj->progs);
+	free(obj->maps);
+	free(obj->elf);
+	free(obj->name);
+	free(obj);
+}
+
+void bpfy_object__close(struct bpfy_object *obj)
+{
+	object_free(obj);
+}
+
+/* Programs without a type from their section wait for an attach call. */
+static int collect_programs(struct bpfy_object *obj, struct bpfy_error *error)
+{
+	struct bpf_program *program;
+	size_t count = 0;
+
+	bpf_object__for_each_program(program, obj->obj)
+		count++;
+	obj->progs = calloc(count ? count : 1, sizeof(*obj->progs));
+	if (!obj->progs)
+		return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+	bpf_object__for_each_program(program, obj->obj) {
+		struct bpfy_prog *prog = &obj->progs[obj->prog_count++];
+
+		prog->owner = obj;
+		prog->program = program;
+		prog->fd = -1;
+		prog->name = strdup(bpf_program__name(program));
+		prog->section = strdup(bpf_program__section_name(program));
+		if (!prog->name || !prog->section)
+			return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+		prog->type = bpf_program__type(program);
+		if (prog->type == BPF_PROG_TYPE_UNSPEC)
+			bpf_program__set_autoload(program, false);
+	}
+	return 0;
+}
+
+static int describe_map(struct bpfy_object *obj, struct bpfy_map *map, struct bpfy_error *error)
+{
+	struct bpfy_map_desc *desc = &map->desc;
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	uint32_t key_id, value_id;
+
+	desc->name = bpf_map__name(map->map);
+	desc->fd = bpf_map__fd(map->map);
+	desc->type = bpf_map__type(map->map);
+	desc->key_size = bpf_map__key_size(map->map);
+	desc->value_size = bpf_map__value_size(map->map);
+	desc->max_entries = bpf_map__max_entries(map->map);
+	desc->map_flags = bpf_map__map_flags(map->map);
+	if (bpf_obj_get_info_by_fd(desc->fd, &info, &info_len) == 0)
+		desc->id = info.id;
+	key_id = bpf_map__btf_key_type_id(map->map);
+	value_id = bpf_map__btf_value_type_id(map->map);
+	if (obj->layouts && key_id)
+		desc->key_type = bpfy_layouts__get(obj->layouts, key_id);
+	if (obj->layouts && value_id)
+		desc->value_type = bpfy_layouts__get(obj->layouts, value_id);
+	return 0;
+}
+
+/* Maps the user declared; libbpf's internal .data/.rodata/.bss stay hidden. */
+static int collect_maps(struct bpfy_object *obj, struct bpfy_error *error)
+{
+	struct bpf_map *map;
+	size_t count = 0;
+
+	bpf_object__for_each_map(map, obj->obj)
+		count++;
+	obj->maps = calloc(count ? count : 1, sizeof(*obj->maps));
+	if (!obj->maps)
+		return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+	if (bpf_object__btf(obj->obj))
+		obj->layouts = bpfy_layouts__new(bpf_object__btf(obj->obj));
+	bpf_object__for_each_map(map, obj->obj) {
+		struct bpfy_map *entry;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		entry = &obj->maps[obj->map_count++];
+		entry->owner = obj;
+		entry->map = map;
+		describe_map(obj, entry, error);
+	}
+	return 0;
+}
+
+struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
+					  const struct bpfy_object_opts *opts,
+					  struct bpfy_error *error)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct bpfy_object *obj;
+	char what[256];
+	int err;
+
+	obj = calloc(1, sizeof(*obj));
+	if (!obj) {
+		bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+		return NULL;
+	}
+	obj->elf = malloc(size ? size : 1);
+	obj->name = strdup(opts && opts->name ? opts->name : "bpf");
+	if (!obj->elf || !obj->name) {
+		err = bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+		goto err_out;
+	}
+	memcpy(obj->elf, elf, size);
+	obj->elf_size = size;
+	open_opts.object_name = obj->name;
+	if (opts && opts->log_level)
+		open_opts.kernel_log_level = opts->log_level;
+
+	bpfy_libbpf_log__begin();
+	obj->obj = bpf_object__open_mem(obj->elf, size, &open_opts);
+	if (!obj->obj) {
+		err = -errno;
+		snprintf(what, sizeof(what), "opening BPF object '%s'", obj->name);
+		bpfy_report_load_failure(error, err, what, bpfy_libbpf_log__end());
+		goto err_out;
+	}
+	err = collect_programs(obj, error);
+	if (err) {
+		free(bpfy_libbpf_log__end());
+		goto err_out;
+	}
+	err = bpf_object__load(obj->obj);
+	if (err) {
+		snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
+		bpfy_report_load_failure(error, err, what, bpfy_libbpf_log__end());
+		goto err_out;
+	}
+	free(bpfy_libbpf_log__end());
+	for (size_t i = 0; i < obj->prog_count; i++)
+		if (obj->progs[i].type != BPF_PROG_TYPE_UNSPEC)
+			obj->progs[i].fd = bpf_program__fd(obj->progs[i].program);
+	err = collect_maps(obj, error);
+	if (err)
+		goto err_out;
+	return obj;
+
+err_out:
+	object_free(obj);
+	errno = -err;
+	return NULL;
+}
+
+size_t bpfy_object__prog_count(const struct bpfy_object *obj)
+{
+	return obj->prog_count;
+}
+
+struct bpfy_prog *bpfy_object__prog_at(struct bpfy_object *obj, size_t index)
+{
+	if (index >= obj->prog_count) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &obj->progs[index];
+}
+
+struct bpfy_prog *bpfy_object__prog_by_name(struct bpfy_object *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->prog_count; i++)
+		if (!strcmp(obj->progs[i].name, name))
+			return &obj->progs[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+size_t bpfy_object__map_count(const struct bpfy_object *obj)
+{
+	return obj->map_count;
+}
+
+struct bpfy_map *bpfy_object__map_at(struct bpfy_object *obj, size_t index)
+{
+	if (index >= obj->map_count) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &obj->maps[index];
+}
+
+struct bpfy_map *bpfy_object__map_by_name(struct bpfy_object *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->map_count; i++)
+		if (!strcmp(obj->maps[i].desc.name, name))
+			return &obj->maps[i];
+	errno = ENOENT;
+	return NULL;
+}
+
+const struct bpfy_map_desc *bpfy_map__desc(const struct bpfy_map *map)
+{
+	return &map->desc;
+}
