@@ -89,8 +89,8 @@ static void link_capsule_destroy(PyObject *capsule)
 }
 
 /* Stores `link` under (kind, target, fn_name); the dict owns it from here. */
-static int store_link(BPFObject *self, const char *kind, const char *target, const char *fn_name,
-		      struct bpfy_link *link)
+int bpfy_bpf_store_link(BPFObject *self, const char *kind, const char *target, const char *fn_name,
+			struct bpfy_link *link)
 {
 	PyObject *key, *capsule;
 	int err;
@@ -111,7 +111,7 @@ static int store_link(BPFObject *self, const char *kind, const char *target, con
 	return err;
 }
 
-static int has_link(BPFObject *self, const char *kind, const char *target, const char *fn_name)
+int bpfy_bpf_has_link(BPFObject *self, const char *kind, const char *target, const char *fn_name)
 {
 	PyObject *key = Py_BuildValue("(sss)", kind, target, fn_name);
 	int found;
@@ -124,8 +124,8 @@ static int has_link(BPFObject *self, const char *kind, const char *target, const
 }
 
 /* Detaches every link of `kind` at `target` (and of fn_name when given). */
-static PyObject *detach_matching(BPFObject *self, const char *kind, const char *target,
-				 const char *fn_name)
+PyObject *bpfy_bpf_detach_matching(BPFObject *self, const char *kind, const char *target,
+				   const char *fn_name)
 {
 	PyObject *keys, *key;
 	Py_ssize_t removed = 0;
@@ -156,7 +156,7 @@ static PyObject *detach_matching(BPFObject *self, const char *kind, const char *
 
 /* bcc accepts str or bytes for names. Returns a borrowed UTF-8 pointer
  * valid while `obj` lives. */
-static const char *name_arg(PyObject *obj, const char *what)
+const char *bpfy_name_arg(PyObject *obj, const char *what)
 {
 	if (PyUnicode_Check(obj))
 		return PyUnicode_AsUTF8(obj);
@@ -167,7 +167,7 @@ static const char *name_arg(PyObject *obj, const char *what)
 	return NULL;
 }
 
-static struct bpfy_prog *find_function(BPFObject *self, const char *fn_name)
+struct bpfy_prog *bpfy_bpf_find_function(BPFObject *self, const char *fn_name)
 {
 	struct bpfy_prog *prog = bpfy_object__prog_by_name(self->obj, fn_name);
 
@@ -177,7 +177,7 @@ static struct bpfy_prog *find_function(BPFObject *self, const char *fn_name)
 	return prog;
 }
 
-static PyObject *raise_error(BPFObject *self, struct bpfy_error *error)
+PyObject *bpfy_bpf_raise(BPFObject *self, struct bpfy_error *error)
 {
 	bpfy_raise(state_of(self), error);
 	bpfy_error__clear(error);
@@ -198,10 +198,10 @@ static int auto_attach(BPFObject *self)
 			continue;
 		link = bpfy_prog__attach_auto(prog, &error);
 		if (!link) {
-			raise_error(self, &error);
+			bpfy_bpf_raise(self, &error);
 			return -1;
 		}
-		if (store_link(self, "auto", bpfy_prog__section(prog), bpfy_prog__name(prog), link))
+		if (bpfy_bpf_store_link(self, "auto", bpfy_prog__section(prog), bpfy_prog__name(prog), link))
 			return -1;
 	}
 	return 0;
@@ -224,7 +224,7 @@ static const char **cflags_argv(PyObject *cflags, PyObject **list_out, size_t *c
 		return NULL;
 	}
 	for (Py_ssize_t i = 0; i < n; i++) {
-		argv[i] = name_arg(PyList_GET_ITEM(list, i), "cflags items");
+		argv[i] = bpfy_name_arg(PyList_GET_ITEM(list, i), "cflags items");
 		if (!argv[i]) {
 			PyMem_Free(argv);
 			return NULL;
@@ -279,7 +279,7 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 	err = bpfy_compile(&copts, &elf, &error);
 	Py_END_ALLOW_THREADS
 	if (err) {
-		raise_error(self, &error);
+		bpfy_bpf_raise(self, &error);
 		goto out;
 	}
 	self->cache_hit = elf.cache_hit;
@@ -294,7 +294,7 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 	self->obj = bpfy_object__open_elf(elf.data, elf.size, &oopts, &error);
 	Py_END_ALLOW_THREADS
 	if (!self->obj) {
-		raise_error(self, &error);
+		bpfy_bpf_raise(self, &error);
 		goto out;
 	}
 	if (attach && auto_attach(self)) {
@@ -331,8 +331,8 @@ static PyObject *BPF_attach_tracepoint(BPFObject *self, PyObject *args, PyObject
 					 &fn_obj) ||
 	    bpfy_bpf_check_open(self))
 		return NULL;
-	tp = name_arg(tp_obj, "tp");
-	fn_name = tp ? name_arg(fn_obj, "fn_name") : NULL;
+	tp = bpfy_name_arg(tp_obj, "tp");
+	fn_name = tp ? bpfy_name_arg(fn_obj, "fn_name") : NULL;
 	if (!fn_name)
 		return NULL;
 	colon = strchr(tp, ':');
@@ -342,19 +342,19 @@ static PyObject *BPF_attach_tracepoint(BPFObject *self, PyObject *args, PyObject
 		return NULL;
 	}
 	snprintf(category, sizeof(category), "%.*s", (int)(colon - tp), tp);
-	attached = has_link(self, "tracepoint", tp, fn_name);
+	attached = bpfy_bpf_has_link(self, "tracepoint", tp, fn_name);
 	if (attached < 0)
 		return NULL;
 	if (attached)
 		return bpfy_raise_errno(state_of(self), EEXIST, "'%s' is already attached to '%s'",
 					fn_name, tp);
-	prog = find_function(self, fn_name);
+	prog = bpfy_bpf_find_function(self, fn_name);
 	if (!prog)
 		return NULL;
 	link = bpfy_prog__attach_tracepoint(prog, category, colon + 1, &error);
 	if (!link)
-		return raise_error(self, &error);
-	if (store_link(self, "tracepoint", tp, fn_name, link))
+		return bpfy_bpf_raise(self, &error);
+	if (bpfy_bpf_store_link(self, "tracepoint", tp, fn_name, link))
 		return NULL;
 	Py_RETURN_NONE;
 }
@@ -372,10 +372,10 @@ static PyObject *BPF_detach_tracepoint(BPFObject *self, PyObject *args, PyObject
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:detach_tracepoint", kwlist, &tp_obj,
 					 &fn_obj))
 		return NULL;
-	tp = name_arg(tp_obj, "tp");
-	if (!tp || (fn_obj != Py_None && !(fn_name = name_arg(fn_obj, "fn_name"))))
+	tp = bpfy_name_arg(tp_obj, "tp");
+	if (!tp || (fn_obj != Py_None && !(fn_name = bpfy_name_arg(fn_obj, "fn_name"))))
 		return NULL;
-	return detach_matching(self, "tracepoint", tp, fn_name);
+	return bpfy_bpf_detach_matching(self, "tracepoint", tp, fn_name);
 }
 
 PyDoc_STRVAR(attach_raw_tracepoint_doc,
@@ -396,23 +396,23 @@ static PyObject *BPF_attach_raw_tracepoint(BPFObject *self, PyObject *args, PyOb
 					 &fn_obj) ||
 	    bpfy_bpf_check_open(self))
 		return NULL;
-	tp = name_arg(tp_obj, "tp");
-	fn_name = tp ? name_arg(fn_obj, "fn_name") : NULL;
+	tp = bpfy_name_arg(tp_obj, "tp");
+	fn_name = tp ? bpfy_name_arg(fn_obj, "fn_name") : NULL;
 	if (!fn_name)
 		return NULL;
-	attached = has_link(self, "raw_tracepoint", tp, fn_name);
+	attached = bpfy_bpf_has_link(self, "raw_tracepoint", tp, fn_name);
 	if (attached < 0)
 		return NULL;
 	if (attached)
 		return bpfy_raise_errno(state_of(self), EEXIST, "'%s' is already attached to '%s'",
 					fn_name, tp);
-	prog = find_function(self, fn_name);
+	prog = bpfy_bpf_find_function(self, fn_name);
 	if (!prog)
 		return NULL;
 	link = bpfy_prog__attach_raw_tracepoint(prog, tp, &error);
 	if (!link)
-		return raise_error(self, &error);
-	if (store_link(self, "raw_tracepoint", tp, fn_name, link))
+		return bpfy_bpf_raise(self, &error);
+	if (bpfy_bpf_store_link(self, "raw_tracepoint", tp, fn_name, link))
 		return NULL;
 	Py_RETURN_NONE;
 }
@@ -430,10 +430,10 @@ static PyObject *BPF_detach_raw_tracepoint(BPFObject *self, PyObject *args, PyOb
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:detach_raw_tracepoint", kwlist, &tp_obj,
 					 &fn_obj))
 		return NULL;
-	tp = name_arg(tp_obj, "tp");
-	if (!tp || (fn_obj != Py_None && !(fn_name = name_arg(fn_obj, "fn_name"))))
+	tp = bpfy_name_arg(tp_obj, "tp");
+	if (!tp || (fn_obj != Py_None && !(fn_name = bpfy_name_arg(fn_obj, "fn_name"))))
 		return NULL;
-	return detach_matching(self, "raw_tracepoint", tp, fn_name);
+	return bpfy_bpf_detach_matching(self, "raw_tracepoint", tp, fn_name);
 }
 
 PyDoc_STRVAR(load_func_doc,
@@ -455,14 +455,14 @@ static PyObject *BPF_load_func(BPFObject *self, PyObject *args, PyObject *kwds)
 					 &attach_type) ||
 	    bpfy_bpf_check_open(self))
 		return NULL;
-	fn_name = name_arg(fn_obj, "fn_name");
-	if (!fn_name || !(prog = find_function(self, fn_name)))
+	fn_name = bpfy_name_arg(fn_obj, "fn_name");
+	if (!fn_name || !(prog = bpfy_bpf_find_function(self, fn_name)))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	err = bpfy_prog__load(prog, prog_type, attach_type, &error);
 	Py_END_ALLOW_THREADS
 	if (err)
-		return raise_error(self, &error);
+		return bpfy_bpf_raise(self, &error);
 	return PyLong_FromLong(bpfy_prog__fd(prog));
 }
 
@@ -501,7 +501,7 @@ static PyObject *get_table(BPFObject *self, PyObject *key)
 		return Py_NewRef(table);
 	if (PyErr_Occurred())
 		return NULL;
-	name = name_arg(key, "table name");
+	name = bpfy_name_arg(key, "table name");
 	if (!name)
 		return NULL;
 	map = bpfy_object__map_by_name(self->obj, name);
@@ -536,7 +536,7 @@ static int BPF_contains(BPFObject *self, PyObject *key)
 
 	if (bpfy_bpf_check_open(self))
 		return -1;
-	name = name_arg(key, "table name");
+	name = bpfy_name_arg(key, "table name");
 	if (!name)
 		return -1;
 	return bpfy_object__map_by_name(self->obj, name) != NULL;
@@ -620,7 +620,7 @@ static PyObject *BPF_get_generated_source(BPFObject *self, void *closure)
 	return Py_NewRef(self->generated_source ? self->generated_source : Py_None);
 }
 
-static PyMethodDef BPF_methods[] = {
+static PyMethodDef BPF_core_methods[] = {
 	{ "attach_tracepoint", (PyCFunction)(void (*)(void))BPF_attach_tracepoint,
 	  METH_VARARGS | METH_KEYWORDS, attach_tracepoint_doc },
 	{ "detach_tracepoint", (PyCFunction)(void (*)(void))BPF_detach_tracepoint,
@@ -670,7 +670,7 @@ static PyType_Slot BPF_slots[] = {
 	{ Py_tp_dealloc, BPF_dealloc },
 	{ Py_tp_traverse, BPF_traverse },
 	{ Py_tp_clear, BPF_clear },
-	{ Py_tp_methods, BPF_methods },
+	{ Py_tp_methods, NULL }, /* filled by bpfy_bpf_type_init */
 	{ Py_tp_getset, BPF_getset },
 	{ Py_tp_members, BPF_members },
 	{ Py_mp_subscript, get_table },
@@ -685,8 +685,43 @@ static PyType_Spec BPF_spec = {
 	.slots = BPF_slots,
 };
 
+/* The BPF type's methods come from several files, one per area. */
+static PyMethodDef *const BPF_method_groups[] = {
+	BPF_core_methods,
+	NULL,
+};
+
+/* Concatenates the groups once into a static table the type keeps. */
+static PyMethodDef *all_methods(void)
+{
+	static PyMethodDef *table;
+	size_t count = 0, used = 0;
+
+	if (table)
+		return table;
+	for (size_t g = 0; BPF_method_groups[g]; g++)
+		for (PyMethodDef *m = BPF_method_groups[g]; m->ml_name; m++)
+			count++;
+	table = PyMem_RawCalloc(count + 1, sizeof(*table));
+	if (!table)
+		return NULL;
+	for (size_t g = 0; BPF_method_groups[g]; g++)
+		for (PyMethodDef *m = BPF_method_groups[g]; m->ml_name; m++)
+			table[used++] = *m;
+	return table;
+}
+
 int bpfy_bpf_type_init(PyObject *module, bpfy_state *st)
 {
+	PyMethodDef *methods = all_methods();
+
+	if (!methods) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (PyType_Slot *slot = BPF_slots; slot->slot; slot++)
+		if (slot->slot == Py_tp_methods)
+			slot->pfunc = methods;
 	st->BPF_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &BPF_spec, NULL);
 	if (!st->BPF_Type)
 		return -1;

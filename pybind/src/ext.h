@@ -61,6 +61,25 @@ typedef struct {
 int bpfy_bpf_type_init(PyObject *module, bpfy_state *st);
 /* Sets ValueError and returns -1 when the object is closed. */
 int bpfy_bpf_check_open(BPFObject *self);
+/* Raises the runtime error (and clears it). Returns NULL. */
+PyObject *bpfy_bpf_raise(BPFObject *self, struct bpfy_error *error);
+/* The function fn_name, or NULL with a BPFError(ENOENT) set. */
+struct bpfy_prog *bpfy_bpf_find_function(BPFObject *self, const char *fn_name);
+/* bcc accepts str or bytes for names: a UTF-8 pointer borrowed from obj,
+ * or NULL with TypeError set. */
+const char *bpfy_name_arg(PyObject *obj, const char *what);
+
+/*
+ * Links of a BPF object live in self->links under (kind, target, fn_name).
+ * store_link takes ownership of `link` (destroyed on failure too).
+ * has_link: 1/0, -1 on error. detach_matching removes every link of kind at
+ * target (only fn_name's when not NULL); BPFError(ENOENT) when none matched.
+ */
+int bpfy_bpf_store_link(BPFObject *self, const char *kind, const char *target,
+			const char *fn_name, struct bpfy_link *link);
+int bpfy_bpf_has_link(BPFObject *self, const char *kind, const char *target, const char *fn_name);
+PyObject *bpfy_bpf_detach_matching(BPFObject *self, const char *kind, const char *target,
+				   const char *fn_name);
 
 /* --------------------------------------------------------------- table.c */
 int bpfy_tables_init(PyObject *module, bpfy_state *st);

@@ -1,0 +1,51 @@
+"""pip install --no-build-isolation .   (offline, with Debian's setuptools)
+
+Builds the _bpfy extension from runtime/ and pybind/src/ and installs the
+bpfy package with its BPF-side headers (programs/include) as package data.
+"""
+import glob
+import os
+import shutil
+
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sources():
+    runtime = glob.glob(os.path.join("runtime", "**", "*.c"), recursive=True)
+    pybind = glob.glob(os.path.join("pybind", "src", "*.c"))
+    return sorted(runtime) + sorted(pybind)
+
+
+class BuildWithHeaders(build_py):
+    """Copies programs/include into the package as bpfy/include."""
+
+    def run(self):
+        super().run()
+        target = os.path.join(self.build_lib, "bpfy", "include")
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        shutil.copytree(os.path.join(HERE, "programs", "include"), target)
+
+
+setup(
+    name="bpfy",
+    version="0.1.0",
+    description="A bcc-style eBPF runtime for Python with a C core",
+    package_dir={"": "pybind"},
+    packages=["bpfy"],
+    ext_modules=[
+        Extension(
+            "bpfy._bpfy",
+            sources=sources(),
+            include_dirs=["runtime/include", "runtime"],
+            define_macros=[("_GNU_SOURCE", None)],
+            libraries=["bpf", "elf", "z", "crypto"],
+            extra_compile_args=["-std=gnu11", "-Wno-unused-parameter"],
+        )
+    ],
+    cmdclass={"build_py": BuildWithHeaders},
+    python_requires=">=3.11",
+)
