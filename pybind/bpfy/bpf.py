@@ -8,6 +8,8 @@ import os
 import sys
 
 from . import _bpfy, paths, tracefs
+from .attach import AttachMixin
+from .events import EventsMixin
 
 # bcc's debug flags
 DEBUG_LLVM_IR = 0x1
@@ -45,7 +47,7 @@ def _find_source_file(src_file):
     return candidate if os.path.exists(candidate) else src_file
 
 
-class BPF(_bpfy.BPF):
+class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
     """Compile, load and attach a BPF program.
 
     BPF(src_file="", hdr_file="", text=None, debug=0, cflags=(), ...)

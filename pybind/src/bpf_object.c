@@ -688,6 +688,8 @@ static PyType_Spec BPF_spec = {
 /* The BPF type's methods come from several files, one per area. */
 static PyMethodDef *const BPF_method_groups[] = {
 	BPF_core_methods,
+	bpfy_bpf_attach_methods,	/* bpf_attach.c: attach types beyond tracepoints */
+	bpfy_bpf_events_methods,	/* bpf_events.c: perf and ring buffer polling */
 	NULL,
 };
 

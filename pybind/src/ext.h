@@ -81,6 +81,10 @@ int bpfy_bpf_has_link(BPFObject *self, const char *kind, const char *target, con
 PyObject *bpfy_bpf_detach_matching(BPFObject *self, const char *kind, const char *target,
 				   const char *fn_name);
 
+/* Method groups of the BPF type, one per file (bpf_<area>.c). */
+extern PyMethodDef bpfy_bpf_attach_methods[];
+extern PyMethodDef bpfy_bpf_events_methods[];
+
 /* --------------------------------------------------------------- table.c */
 int bpfy_tables_init(PyObject *module, bpfy_state *st);
 /*
