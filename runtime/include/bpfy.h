@@ -273,4 +273,9 @@ int bpfy_map__delete_batch(int fd, const void *keys, uint32_t *count);
 }
 #endif
 
+/* The rest of the API, one header per area. */
+#include "bpfy_attach.h"	/* attach types beyond tracepoints */
+#include "bpfy_events.h"	/* perf buffers, ring buffers, user ring buffers */
+#include "bpfy_syms.h"		/* kernel and user symbols */
+
 #endif /* BPFY_H */
