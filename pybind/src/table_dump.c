@@ -1,0 +1,418 @@
+/*
+ * Whole-map reads: batch lookups in chunks when the kernel has them for the
+ * map type, else a next_key walk with one lookup per key. Also the key
+ * iterator, counting and deleting everything.
+ */
+#include "table.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CHUNK_BYTES (4u << 20)	/* keys + values fetched per batch syscall */
+#define ENOTSUPP 524		/* kernel-internal "no such operation" */
+
+bool bpfy_batch_unsupported(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP || err == -ENOSYS;
+}
+
+/* Called once per chunk of n elements (keys and values back to back). */
+typedef int (*chunk_fn)(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+			uint32_t n, void *ctx);
+
+/* The most walked elements before giving up: a map changing under a walk
+ * can restart it (next_key of a deleted key is the first key). */
+static uint64_t walk_cap(bpfy_table *t)
+{
+	return t->max_entries ? (uint64_t)t->max_entries * 2 + 16 : UINT64_MAX;
+}
+
+/*
+ * Batch reader: 0 done, 1 the kernel has no batch ops for this map (nothing
+ * was read), -1 with an exception.
+ */
+static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
+{
+	size_t cursor = t->key_size > 8 ? t->key_size : 8, per = t->key_size + t->vbuf_size;
+	uint32_t chunk = per ? CHUNK_BYTES / per : 1, count;
+	unsigned char *keys = NULL, *values = NULL, *in = NULL, *out = NULL, *tmp;
+	bool first = true;
+	int err, ret = -1;
+
+	if (chunk > t->max_entries && t->max_entries)
+		chunk = t->max_entries;
+	if (chunk == 0)
+		chunk = 1;
+	in = bpfy_table_alloc(cursor);
+	out = bpfy_table_alloc(cursor);
+	if (!in || !out)
+		goto out;
+	for (;;) {
+		if (!keys) {
+			keys = bpfy_table_alloc((size_t)chunk * t->key_size);
+			values = bpfy_table_alloc((size_t)chunk * t->vbuf_size);
+			if (!keys || !values)
+				goto out;
+		}
+		count = chunk;
+		err = bpfy_map__lookup_batch(t->fd, first ? NULL : in, out, keys, values, &count,
+					     and_delete);
+		if (err == -ENOSPC && count == 0 && chunk < UINT32_MAX / 2) {
+			/* one hash bucket holds more than a chunk: grow and retry */
+			chunk *= 2;
+			PyMem_Free(keys);
+			PyMem_Free(values);
+			keys = values = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && bpfy_batch_unsupported(err)) {
+				ret = 1;
+				goto out;
+			}
+			bpfy_table_raise(t, err, and_delete ? "lookup and delete batch"
+							    : "lookup batch");
+			goto out;
+		}
+		if (count && fn(t, keys, values, count, ctx) < 0)
+			goto out;
+		if (err == -ENOENT)
+			break;
+		tmp = in;
+		in = out;
+		out = tmp;
+		first = false;
+	}
+	ret = 0;
+out:
+	PyMem_Free(keys);
+	PyMem_Free(values);
+	PyMem_Free(in);
+	PyMem_Free(out);
+	return ret;
+}
+
+/* Walk reader: fn gets one element at a time. 0 or -1. */
+static int read_walk(bpfy_table *t, bool want_values, chunk_fn fn, void *ctx)
+{
+	unsigned char *cur, *next, *value, *buf, *tmp;
+	uint64_t seen = 0, cap = walk_cap(t);
+	int err, ret = -1;
+
+	buf = bpfy_table_alloc(2 * (size_t)t->key_size + t->vbuf_size);
+	if (!buf)
+		return -1;
+	cur = buf;
+	next = buf + t->key_size;
+	value = buf + 2 * (size_t)t->key_size;
+	err = bpfy_map__next_key(t->fd, NULL, next);
+	while (err == 0 && seen++ < cap) {
+		if (want_values) {
+			err = bpfy_map__lookup(t->fd, next, value, 0);
+			if (err && err != -ENOENT) {	/* ENOENT: deleted meanwhile */
+				bpfy_table_raise(t, err, "lookup");
+				goto out;
+			}
+		}
+		if (err == 0 && fn(t, next, value, 1, ctx) < 0)
+			goto out;
+		tmp = cur;
+		cur = next;
+		next = tmp;
+		err = bpfy_map__next_key(t->fd, cur, next);
+	}
+	if (err && err != -ENOENT) {
+		bpfy_table_raise(t, err, "next key");
+		goto out;
+	}
+	ret = 0;
+out:
+	PyMem_Free(buf);
+	return ret;
+}
+
+/* -------------------------------------------------------------- dumping */
+
+struct dump_ctx {
+	PyObject *list;
+	enum bpfy_dump_what what;
+};
+
+static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+			uint32_t n, void *opaque)
+{
+	struct dump_ctx *ctx = opaque;
+	PyObject *k = NULL, *v = NULL, *item;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ctx->what != BPFY_DUMP_VALUES) {
+			k = bpfy_codec_decode(t->key, keys + (size_t)i * t->key_size);
+			if (!k)
+				return -1;
+		}
+		if (ctx->what != BPFY_DUMP_KEYS) {
+			v = bpfy_table_decode_value(t, values + (size_t)i * t->vbuf_size);
+			if (!v) {
+				Py_XDECREF(k);
+				return -1;
+			}
+		}
+		if (ctx->what == BPFY_DUMP_ITEMS) {
+			item = PyTuple_New(2);
+			if (!item) {
+				Py_DECREF(k);
+				Py_DECREF(v);
+				return -1;
+			}
+			PyTuple_SET_ITEM(item, 0, k);
+			PyTuple_SET_ITEM(item, 1, v);
+		} else {
+			item = k ? k : v;
+		}
+		k = v = NULL;
+		if (PyList_Append(ctx->list, item) < 0) {
+			Py_DECREF(item);
+			return -1;
+		}
+		Py_DECREF(item);
+	}
+	return 0;
+}
+
+/* Batch dump for bpfy_table_dump and items_*_batch: 1 when unsupported. */
+int bpfy_table_dump_batch(bpfy_table *t, bool and_delete, PyObject *list)
+{
+	struct dump_ctx ctx = { list, BPFY_DUMP_ITEMS };
+
+	return read_batches(t, and_delete, append_chunk, &ctx);
+}
+
+PyObject *bpfy_table_dump(bpfy_table *t, enum bpfy_dump_what what)
+{
+	struct dump_ctx ctx = { PyList_New(0), what };
+	int ret;
+
+	if (!ctx.list)
+		return NULL;
+	if (t->batch_ok) {
+		ret = read_batches(t, false, append_chunk, &ctx);
+		if (ret == 0)
+			return ctx.list;
+		if (ret < 0)
+			goto err_out;
+		t->batch_ok = false;	/* remember: walk from now on */
+	}
+	if (read_walk(t, what != BPFY_DUMP_KEYS, append_chunk, &ctx) == 0)
+		return ctx.list;
+err_out:
+	Py_DECREF(ctx.list);
+	return NULL;
+}
+
+static int count_one(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+		     uint32_t n, void *ctx)
+{
+	*(Py_ssize_t *)ctx += n;
+	return 0;
+}
+
+Py_ssize_t bpfy_table_count(bpfy_table *t)
+{
+	Py_ssize_t n = 0;
+
+	return read_walk(t, false, count_one, &n) < 0 ? -1 : n;
+}
+
+/* ------------------------------------------------------------- deleting */
+
+struct key_buf {
+	unsigned char *data;
+	size_t len, cap;
+};
+
+static int collect_key(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+		       uint32_t n, void *ctx)
+{
+	struct key_buf *kb = ctx;
+	size_t need = kb->len + (size_t)n * t->key_size;
+
+	if (need > kb->cap) {
+		size_t cap = kb->cap ? kb->cap * 2 : 4096;
+		unsigned char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = PyMem_Realloc(kb->data, cap);
+		if (!p) {
+			PyErr_NoMemory();
+			return -1;
+		}
+		kb->data = p;
+		kb->cap = cap;
+	}
+	memcpy(kb->data + kb->len, keys, (size_t)n * t->key_size);
+	kb->len = need;
+	return 0;
+}
+
+static int ignore_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+			uint32_t n, void *ctx)
+{
+	return 0;
+}
+
+/* Deletes `n` keys: one batch syscall, else one by one (absent keys are fine). */
+int bpfy_table_delete_keys(bpfy_table *t, const unsigned char *keys, uint32_t n)
+{
+	uint32_t i, count = n;
+	int err;
+
+	if (n == 0)
+		return 0;
+	if (t->batch_ok) {
+		err = bpfy_map__delete_batch(t->fd, keys, &count);
+		if (err == 0)
+			return 0;
+		if (!bpfy_batch_unsupported(err) || count) {
+			bpfy_table_raise(t, err, "delete batch");
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		err = bpfy_map__delete(t->fd, keys + (size_t)i * t->key_size);
+		if (err && err != -ENOENT) {
+			bpfy_table_raise(t, err, "delete");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int bpfy_table_delete_all(bpfy_table *t)
+{
+	struct key_buf kb = { 0 };
+	int ret;
+
+	if (t->batch_ok) {
+		ret = read_batches(t, true, ignore_chunk, NULL);
+		if (ret <= 0)
+			return ret;
+	}
+	/* no batch ops: snapshot the keys, then delete them */
+	ret = read_walk(t, false, collect_key, &kb);
+	if (ret == 0 && t->key_size)
+		ret = bpfy_table_delete_keys(t, kb.data, (uint32_t)(kb.len / t->key_size));
+	PyMem_Free(kb.data);
+	return ret;
+}
+
+/* -------------------------------------------------------------- iterator */
+
+typedef struct {
+	PyObject_HEAD
+	bpfy_table *table;	/* strong */
+	unsigned char *key;	/* last key returned, key_size bytes */
+	bool started, done;
+} table_iter;
+
+static PyObject *iter_next(table_iter *it)
+{
+	bpfy_table *t = it->table;
+	unsigned char *next;
+	int err;
+
+	if (it->done)
+		return NULL;
+	if (bpfy_table_check(t) < 0)
+		return NULL;
+	next = bpfy_table_alloc(t->key_size);
+	if (!next)
+		return NULL;
+	err = bpfy_map__next_key(t->fd, it->started ? it->key : NULL, next);
+	if (err) {
+		PyMem_Free(next);
+		it->done = true;
+		if (err != -ENOENT)
+			bpfy_table_raise(t, err, "next key");
+		return NULL;
+	}
+	PyMem_Free(it->key);
+	it->key = next;
+	it->started = true;
+	return bpfy_codec_decode(t->key, next);
+}
+
+static int iter_traverse(table_iter *it, visitproc visit, void *arg)
+{
+	Py_VISIT(Py_TYPE(it));
+	Py_VISIT(it->table);
+	return 0;
+}
+
+static int iter_clear(table_iter *it)
+{
+	Py_CLEAR(it->table);
+	return 0;
+}
+
+static void iter_dealloc(table_iter *it)
+{
+	PyTypeObject *tp = Py_TYPE(it);
+
+	PyObject_GC_UnTrack(it);
+	iter_clear(it);
+	PyMem_Free(it->key);
+	tp->tp_free(it);
+	Py_DECREF(tp);
+}
+
+static PyType_Slot iter_slots[] = {
+	{ Py_tp_iter, PyObject_SelfIter },
+	{ Py_tp_iternext, iter_next },
+	{ Py_tp_traverse, iter_traverse },
+	{ Py_tp_clear, iter_clear },
+	{ Py_tp_dealloc, iter_dealloc },
+	{ 0, NULL },
+};
+
+static PyType_Spec iter_spec = {
+	.name = "bpfy._bpfy.TableIterator",
+	.basicsize = sizeof(table_iter),
+	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+	.slots = iter_slots,
+};
+
+#define ITER_KEY "_TableIterator"	/* private entry of st->table_types */
+
+int bpfy_table_iter_type_init(PyObject *module, bpfy_state *st)
+{
+	PyObject *type = PyType_FromModuleAndSpec(module, &iter_spec, NULL);
+	int ret;
+
+	if (!type)
+		return -1;
+	ret = PyDict_SetItemString(st->table_types, ITER_KEY, type);
+	Py_DECREF(type);
+	return ret;
+}
+
+PyObject *bpfy_table_iter(PyObject *self)
+{
+	bpfy_table *t = (bpfy_table *)self;
+	PyTypeObject *type;
+	table_iter *it;
+
+	if (bpfy_table_check(t) < 0)
+		return NULL;
+	type = (PyTypeObject *)PyDict_GetItemString(t->st->table_types, ITER_KEY);
+	if (!type) {
+		PyErr_SetString(PyExc_SystemError, "bpfy table iterator type missing");
+		return NULL;
+	}
+	it = (table_iter *)type->tp_alloc(type, 0);
+	if (!it)
+		return NULL;
+	it->table = (bpfy_table *)Py_NewRef(self);
+	return (PyObject *)it;
+}
