@@ -1,0 +1,3 @@
+/* bpfy compat <uapi/linux/udp.h>: types come from vmlinux.h, #define constants from
+ * bpfy/kernel_defs.h (both already included through the prelude). */
+#include <bpfy/kernel_defs.h>

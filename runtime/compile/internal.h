@@ -1,0 +1,138 @@
+/* Internal helpers shared by the files of runtime/compile (not public API). */
+#ifndef BPFY_COMPILE_INTERNAL_H
+#define BPFY_COMPILE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bpfy.h"
+
+/* ----------------------------------------------------------- text buffer */
+
+/* A growable NUL-terminated byte buffer. Zero-initialize before use. */
+struct bpfy_cbuf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;	/* an append failed: the content is incomplete */
+};
+
+int bpfy_cbuf__append(struct bpfy_cbuf *buf, const char *data, size_t len);
+int bpfy_cbuf__puts(struct bpfy_cbuf *buf, const char *str);
+int bpfy_cbuf__printf(struct bpfy_cbuf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Gives the heap string to the caller (never NULL unless OOM) and resets buf. */
+char *bpfy_cbuf__steal(struct bpfy_cbuf *buf);
+void bpfy_cbuf__release(struct bpfy_cbuf *buf);
+
+/* ------------------------------------------------------------- SHA-256 */
+
+#define BPFY_SHA256_LEN 32
+#define BPFY_SHA256_HEX_LEN 64
+
+struct bpfy_hash;
+
+struct bpfy_hash *bpfy_hash__new(void);
+void bpfy_hash__free(struct bpfy_hash *hash);
+void bpfy_hash__update(struct bpfy_hash *hash, const void *data, size_t len);
+/* Hashes a length prefix first, so fields cannot run into each other. */
+void bpfy_hash__field(struct bpfy_hash *hash, const void *data, size_t len);
+void bpfy_hash__field_str(struct bpfy_hash *hash, const char *str);
+/* Writes 64 hex chars + NUL; the hash may not be updated afterwards. */
+void bpfy_hash__final_hex(struct bpfy_hash *hash, char hex[BPFY_SHA256_HEX_LEN + 1]);
+void bpfy_hash__final(struct bpfy_hash *hash, uint8_t digest[BPFY_SHA256_LEN]);
+/* One-shot digest of a buffer. 0 or -ENOMEM. */
+int bpfy_sha256(const void *data, size_t len, uint8_t digest[BPFY_SHA256_LEN]);
+
+/* ---------------------------------------------------------------- files */
+
+/* Reads a whole file into a NUL-terminated heap buffer. 0 or -errno. */
+int bpfy_file__read(const char *path, char **data, size_t *len);
+/* Writes data to path atomically (temp file in the same dir + rename), mode. */
+int bpfy_file__write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Creates dir with mode 0700 if missing; refuses dirs that are not ours. */
+int bpfy_dir__ensure_private(const char *path, struct bpfy_error *error);
+
+/* ------------------------------------------------------------ toolchain */
+
+struct bpfy_clang {
+	char path[4096];	/* realpath of the clang binary */
+	char identity[4200];	/* path + size + mtime: changes when clang does */
+};
+
+/* Finds clang ($BPFY_CLANG, else `clang` on $PATH). */
+int bpfy_clang__find(struct bpfy_clang *clang, struct bpfy_error *error);
+
+/*
+ * Runs clang with argv (argv[0] is replaced by clang->path), no shell.
+ * Collects stderr into *log (heap, may be NULL). Returns clang's exit status
+ * (0 = success, > 0 = failure) or -errno when it could not run at all.
+ */
+int bpfy_clang__run(const struct bpfy_clang *clang, const char *const *argv, char **log,
+		    size_t *log_len, struct bpfy_error *error);
+
+/* Copies the first "error:" line of a clang log into out ("clang failed" if none). */
+void bpfy_clang__first_error(const char *log, char *out, size_t size);
+
+/* The kernel: where its BTF lives and a cheap key that identifies it. */
+struct bpfy_kernel {
+	char key[BPFY_SHA256_HEX_LEN + 1];	/* first chars are used in paths */
+	char dir[4000];			/* <cache>/kernel-<key16> */
+	char vmlinux_h[4096];		/* <dir>/vmlinux.h */
+	char sysinc[4096];		/* <dir>/sys: holds a `bpf` link to the libbpf headers */
+};
+
+#define BPFY_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define BPFY_LIBBPF_INCLUDE "/usr/include/bpf"
+
+/* Fills key and paths (no file access besides stat of the BTF file). */
+int bpfy_kernel__identify(struct bpfy_kernel *kernel, const char *cache_dir,
+			  struct bpfy_error *error);
+/* Makes sure <dir>/vmlinux.h and <dir>/sys/bpf exist (generating once). */
+int bpfy_kernel__prepare(const struct bpfy_kernel *kernel, struct bpfy_error *error);
+/* Writes vmlinux.h for the BTF at btf_path into path (atomic). */
+int bpfy_vmlinux__generate(const char *btf_path, const char *path, struct bpfy_error *error);
+
+/* ----------------------------------------------------------------- flags */
+
+/* Validates user flags: 0, or a BPFY_ERR_USAGE error naming the bad flag. */
+int bpfy_cflags__check(const char *const *flags, size_t count, struct bpfy_error *error);
+/* The -D naming the target architecture (e.g. "-D__TARGET_ARCH_x86"). */
+const char *bpfy_cflags__target_arch(void);
+/* Fixed flags every compile (and the PCH) gets, NULL-terminated. */
+extern const char *const bpfy_cflags__base[];
+
+/* ------------------------------------------------------------------ PCH */
+
+struct bpfy_pch_args {
+	const struct bpfy_clang *clang;
+	const struct bpfy_kernel *kernel;
+	const char *include_dir;
+	const char *include_hash;		/* hash of the include tree */
+	const char *const *cflags;
+	size_t cflag_count;
+};
+
+/* Builds (or finds) the prelude PCH; fills path. */
+int bpfy_pch__ensure(const struct bpfy_pch_args *args, char *path, size_t path_size,
+		     struct bpfy_error *error);
+
+/* Hash of every file under include_dir (names and contents). */
+int bpfy_include__hash(const char *include_dir, char hex[BPFY_SHA256_HEX_LEN + 1],
+		       struct bpfy_error *error);
+
+/* ---------------------------------------------------------------- cache */
+
+/* Resolves the cache dir (opts, $XDG_CACHE_HOME, ~/.cache) and makes it safe. */
+int bpfy_cache__open_dir(const char *requested, char *path, size_t path_size,
+			 struct bpfy_error *error);
+/* Path of the object for a key. */
+int bpfy_cache__object_path(const char *cache_dir, const char *key, char *path, size_t size);
+/* Reads and verifies a cached object: 0, -ENOENT (absent) or -EBADMSG (corrupt). */
+int bpfy_cache__load(const char *path, void **data, size_t *size);
+/* Stores an object with its checksum (atomic). */
+int bpfy_cache__store(const char *path, const void *data, size_t size);
+
+#endif /* BPFY_COMPILE_INTERNAL_H */
