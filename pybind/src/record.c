@@ -419,6 +419,15 @@ static PyObject *record_richcompare(PyObject *a, PyObject *b, int op)
 	return PyBool_FromLong(op == Py_EQ ? equal : !equal);
 }
 
+/* Hashable by content so that struct keys from items() can key dicts, as
+ * decoded ints do. Like any mutable key, do not change it while in a dict. */
+static Py_hash_t record_hash(bpfy_record *self)
+{
+	Py_hash_t h = _Py_HashBytes(self->data, self->codec->size);
+
+	return h == -1 ? -2 : h;
+}
+
 static int record_getbuffer(bpfy_record *self, Py_buffer *view, int flags)
 {
 	return PyBuffer_FillInfo(view, (PyObject *)self, self->data, self->codec->size, 0, flags);
@@ -450,7 +459,7 @@ static PyType_Slot record_slots[] = {
 	{ Py_tp_new, record_new },
 	{ Py_tp_repr, record_repr },
 	{ Py_tp_richcompare, record_richcompare },
-	{ Py_tp_hash, PyObject_HashNotImplemented },
+	{ Py_tp_hash, record_hash },
 	{ Py_tp_methods, record_methods },
 	{ Py_bf_getbuffer, record_getbuffer },
 	{ Py_tp_doc, "A C struct or union decoded from BTF: fields by attribute, bytes(rec) "
