@@ -209,8 +209,8 @@ static int table_delete(bpfy_table *t, PyObject *key)
 
 	if (!t->traits->can_delete) {
 		PyErr_Format(PyExc_TypeError,
-			     "table '%U' is a %s: its elements cannot be deleted (use zero() or "
-			     "assign a value)", t->name, Py_TYPE(t)->tp_name);
+			     "table '%U' is an %s map: its elements cannot be deleted (use zero() "
+			     "or assign a value)", t->name, t->traits->family);
 		return -1;
 	}
 	kbuf = bpfy_table_alloc(t->key_size);

@@ -1,0 +1,133 @@
+"""Keys and values decoded from BTF: CInt ints, records (structs/unions),
+bitfields, arrays, char arrays, and what encoding accepts and refuses."""
+import copy
+import ctypes
+import pickle
+
+import pytest
+
+from bpfy import BPF
+from bpfy import _bpfy
+
+PROGRAM = r"""
+struct inner_t { u16 a; u8 b; };
+struct rec_t {
+	u64 count;
+	s32 neg;
+	u32 flags:3, kind:5;
+	int sbits:4;
+	char comm[8];
+	int grid[2][3];
+	unsigned char addr[4];
+	struct inner_t inner;
+	union { u32 word; u16 half; };
+	double ratio;
+	bool ok;
+};
+BPF_HASH(recs, u32, struct rec_t, 8);
+BPF_HASH(raw, u64, char[4], 8);
+"""
+
+
+@pytest.fixture(scope="module")
+def b(fds_stay_flat):
+    with BPF(text=PROGRAM) as bpf:
+        yield bpf
+
+
+@pytest.fixture
+def Rec(b):
+    return b["recs"].Leaf
+
+
+def test_cint(b):
+    t = b["recs"]
+    assert issubclass(t.Key, _bpfy.CInt) and issubclass(t.Key, int)
+    k = t.Key(5)
+    assert k == 5 and k.value == 5 and type(k.value) is int and repr(k) == "5"
+    assert pickle.loads(pickle.dumps(k)) == 5
+    assert hash(k) == hash(5) and {k: 1}[5] == 1
+
+
+def test_record_construction_and_fields(Rec):
+    r = Rec(count=1, neg=-5, flags=7, kind=31, sbits=-8, comm="sh", grid=[[1, 2, 3], [4]],
+            addr=b"\x01\x02\x03\x04", inner={"a": 9, "b": 2}, word=0x10002, ratio=0.5, ok=True)
+    assert (r.count, r.neg, r.flags, r.kind, r.sbits) == (1, -5, 7, 31, -8)
+    assert r.comm == b"sh" and r.grid == [[1, 2, 3], [4, 0, 0]] and r.addr == [1, 2, 3, 4]
+    assert r.inner.a == 9 and type(r.inner).__name__ == "inner_t"
+    assert r.word == 0x10002 and r.half == 2  # anonymous union members, flattened
+    assert r.ratio == 0.5 and r.ok is True
+    assert Rec.__name__ == "rec_t" and isinstance(r, _bpfy.Record)
+    assert repr(r).startswith("rec_t(count=1, neg=-5, flags=7, kind=31, sbits=-8, comm=b'sh'")
+    assert Rec._fields[:3] == ("count", "neg", "flags")
+    assert Rec(1, -1).neg == -1
+
+
+def test_bytes_buffer_and_equality(Rec):
+    r = Rec(count=3, comm=b"abc")
+    raw = bytes(r)
+    assert len(raw) == len(memoryview(r)) and raw[:8] == (3).to_bytes(8, "little")
+    same = Rec.from_buffer_copy(raw)
+    assert same == r and hash(same) == hash(r) and same is not r
+    assert Rec.from_buffer_copy(b"\0" * 4 + raw, 4) == r
+    with pytest.raises(ValueError):
+        Rec.from_buffer_copy(raw[:-1])
+    assert copy.copy(r) == r
+    same.count = 4
+    assert same != r
+    memoryview(same)[0] = 9
+    assert same.count == 9
+
+
+def test_assignment_checks_and_leaves_record_intact(Rec):
+    r = Rec(count=1, comm="x")
+    before = bytes(r)
+    with pytest.raises(OverflowError):
+        r.flags = 8
+    with pytest.raises(OverflowError):
+        r.sbits = 8
+    with pytest.raises(OverflowError):
+        r.count = -1
+    with pytest.raises(ValueError):
+        r.comm = "123456789"
+    with pytest.raises(TypeError):
+        r.count = "1"
+    with pytest.raises(ValueError):
+        r.grid = [[1], [2], [3]]
+    with pytest.raises(TypeError):
+        r.inner = {"zz": 1}
+    with pytest.raises(TypeError):
+        Rec(nope=1)
+    with pytest.raises(TypeError):
+        Rec(*range(20))
+    assert bytes(r) == before
+    r.comm = "12345678"  # exactly full: no NUL needed
+    assert r.comm == b"12345678"
+
+
+def test_encoding_accepts(b, Rec):
+    t = b["recs"]
+    t[ctypes.c_uint(1)] = Rec(count=1)
+    t[2] = {"count": 2}
+    t[3] = (3,)
+    t[4] = bytes(Rec(count=4))
+    assert sorted(v.count for v in t.values()) == [1, 2, 3, 4]
+    np = pytest.importorskip("numpy")
+    assert t[np.uint32(4)].count == 4
+    with pytest.raises(TypeError):
+        t[5] = b["recs"].Key(1)  # an int is not a struct
+    with pytest.raises(ValueError, match="got 3"):
+        t[5] = b"abc"
+    with pytest.raises(TypeError):
+        t[5] = Rec(count=1).inner  # a record of another struct
+    t.clear()
+
+
+def test_char_array_values(b):
+    t = b["raw"]
+    t[1] = "ab"
+    t[2] = b"abcd"
+    assert t[1] == b"ab" and t[2] == b"abcd"
+    with pytest.raises(ValueError):
+        t[3] = "abcde"
+    t.clear()
