@@ -145,6 +145,7 @@ static int build_pch(const struct bpfy_pch_args *args, const char *path, const c
 	}
 	if (err < 0)
 		goto err_out;
+	chmod(tmp, 0600);	/* clang created it anew with the umask's mode */
 	if (rename(tmp, path)) {
 		err = bpfy_error__set(error, BPFY_ERR_OS, errno, "cannot rename %s: %s", tmp,
 				      strerror(errno));

@@ -110,12 +110,13 @@ static bool parse_field_line(const char *line, struct tp_field *f)
 	if (!semi || (size_t)(semi - start) >= sizeof(decl))
 		return false;
 	snprintf(decl, sizeof(decl), "%.*s", (int)(semi - start), start);
-	if (!get_number(semi, "offset:", &f->offset) || !get_number(semi, "size:", &f->size) ||
-	    f->size == 0)
+	if (!get_number(semi, "offset:", &f->offset) || !get_number(semi, "size:", &f->size))
 		return false;
 	get_number(semi, "signed:", &is_signed);	/* old kernels lack it */
 	f->is_signed = is_signed != 0;
-	return parse_decl(decl, f);
+	if (!parse_decl(decl, f))
+		return false;
+	return f->size > 0 || f->is_array;	/* only flexible arrays have size 0 */
 }
 
 static const char *int_type(unsigned long size, bool is_signed)
@@ -135,6 +136,27 @@ static bool is_char_type(const char *type)
 	       !strcmp(type, "unsigned char");
 }
 
+/* Kernel-only pointer annotations that mean nothing to a BPF program. */
+static const char *const annotations[] = {
+	"__user", "__percpu", "__rcu", "__iomem", "__seg_gs", "__seg_fs", "__force", "__kernel",
+	"__bitwise", "__private", "__nocast", "__safe",
+};
+
+/* Removes annotation words from a pointer type, in place. */
+static void strip_annotations(char *type)
+{
+	size_t k, n;
+	char *p;
+
+	for (k = 0; k < sizeof(annotations) / sizeof(annotations[0]); k++) {
+		n = strlen(annotations[k]);
+		while ((p = strstr(type, annotations[k])) &&
+		       (p == type || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+		       !(isalnum((unsigned char)p[n]) || p[n] == '_'))
+			memmove(p, p + n, strlen(p + n) + 1);
+	}
+}
+
 /* Appends the member for f; *align gets its natural alignment. */
 static void emit_member(struct bpfy_cbuf *out, const struct tp_field *f, unsigned long *align)
 {
@@ -146,6 +168,11 @@ static void emit_member(struct bpfy_cbuf *out, const struct tp_field *f, unsigne
 		bpfy_cbuf__printf(out, "\tint %s_%s", f->data_loc ? "data_loc" : "rel_loc",
 				  f->name);
 		*align = 4;
+		return;
+	}
+	if (f->is_array && f->size == 0) {	/* flexible array member: keep its type */
+		bpfy_cbuf__printf(out, "\t%s %s[0]", f->type, f->name);
+		*align = 0;	/* unknown: always packed */
 		return;
 	}
 	if (f->is_array) {
@@ -166,8 +193,12 @@ static void emit_member(struct bpfy_cbuf *out, const struct tp_field *f, unsigne
 		return;
 	}
 	if (strchr(f->type, '*') && f->size == sizeof(void *)) {
-		bpfy_cbuf__printf(out, "\t%s%s%s", f->type,
-				  f->type[strlen(f->type) - 1] == '*' ? "" : " ", f->name);
+		char type[sizeof(f->type)];
+
+		snprintf(type, sizeof(type), "%s", f->type);
+		strip_annotations(type);
+		bpfy_cbuf__printf(out, "\t%s%s%s", type, type[strlen(type) - 1] == '*' ? "" : " ",
+				  f->name);
 		*align = 8;
 		return;
 	}
@@ -220,7 +251,7 @@ int bpfy_tpformat__parse(const char *text, size_t len, const char *category,
 		if (f.offset > pos)
 			bpfy_cbuf__printf(out, "\tchar __bpfy_pad%u[%lu];\n", npad++, f.offset - pos);
 		emit_member(out, &f, &align);
-		bpfy_cbuf__puts(out, f.offset % align ? " __attribute__((packed));\n" : ";\n");
+		bpfy_cbuf__puts(out, !align || f.offset % align ? " __attribute__((packed));\n" : ";\n");
 		bpfy_cbuf__printf(&asserts,
 				  "_Static_assert(__builtin_offsetof(struct tracepoint__%s__%s, %s%s) "
 				  "== %lu, \"tracepoint %s:%s: field %s\");\n",
