@@ -10,7 +10,8 @@ JOBS      ?= $(shell nproc)
 # Debian packages needed to build, test and run bpfy.
 DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config cmake make gcc \
 	python3 python3-dev python3-pytest python3-setuptools python3-numpy \
-	iproute2 bpftool linux-libc-dev
+	iproute2 bpftool linux-libc-dev \
+	systemtap-sdt-dev
 
 export PYTHONPATH := $(CURDIR)/pybind
 

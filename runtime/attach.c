@@ -11,14 +11,87 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "internal.h"
+#include "attach_link.h"
 
+/* What keeps one attachment alive; see attach_link.h for the kinds. */
 struct bpfy_link {
-	struct bpf_link *link;
+	struct bpf_link *link;		/* the (first) libbpf link, or NULL */
+	struct bpf_link **more;		/* further libbpf links (one per CPU), heap */
+	size_t more_count;
+	int fd;				/* owned fd closed on destroy, or -1 */
+	int (*detach)(void *priv);	/* custom detach (tc filter, prog_attach), or NULL */
+	void *priv;			/* freed after detach */
+	int shown_fd;			/* fd reported for custom links */
 };
 
-static struct bpfy_link *wrap_link(struct bpf_link *link, const char *what,
-				   struct bpfy_error *error)
+static struct bpfy_link *link_alloc(void)
+{
+	struct bpfy_link *link = calloc(1, sizeof(*link));
+
+	if (link) {
+		link->fd = -1;
+		link->shown_fd = -1;
+	}
+	return link;
+}
+
+struct bpfy_link *bpfy_link__from_links(struct bpf_link **links, size_t count)
+{
+	struct bpfy_link *link = link_alloc();
+
+	if (!link) {
+		for (size_t i = 0; i < count; i++)
+			bpf_link__destroy(links[i]);
+		free(links);
+		errno = ENOMEM;
+		return NULL;
+	}
+	link->link = links[0];
+	link->more = links;
+	link->more_count = count;
+	return link;
+}
+
+struct bpfy_link *bpfy_link__from_fd(int fd)
+{
+	struct bpfy_link *link = link_alloc();
+
+	if (!link) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	link->fd = fd;
+	return link;
+}
+
+struct bpfy_link *bpfy_link__from_detach(int (*detach)(void *priv), void *priv, int fd)
+{
+	struct bpfy_link *link = link_alloc();
+
+	if (!link) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	link->detach = detach;
+	link->priv = priv;
+	link->shown_fd = fd;
+	return link;
+}
+
+int bpfy_attach__ensure_loaded(struct bpfy_prog *prog, uint32_t type, uint32_t expected,
+			       struct bpfy_error *error)
+{
+	if (prog->fd >= 0 && prog->type != type)
+		return bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL,
+				       "function '%s' is a program of type %u (section '%s'), "
+				       "not one that can attach here (type %u)",
+				       prog->name, prog->type, prog->section, type);
+	return bpfy_prog__load(prog, type, expected, error);
+}
+
+struct bpfy_link *bpfy_link__wrap(struct bpf_link *link, const char *what,
+				  struct bpfy_error *error)
 {
 	struct bpfy_link *wrapper;
 	int err;
@@ -30,7 +103,7 @@ static struct bpfy_link *wrap_link(struct bpf_link *link, const char *what,
 		return NULL;
 	}
 	free(bpfy_libbpf_log__end());
-	wrapper = calloc(1, sizeof(*wrapper));
+	wrapper = link_alloc();
 	if (!wrapper) {
 		bpf_link__destroy(link);
 		bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
@@ -38,16 +111,6 @@ static struct bpfy_link *wrap_link(struct bpf_link *link, const char *what,
 	}
 	wrapper->link = link;
 	return wrapper;
-}
-
-static int ensure_loaded(struct bpfy_prog *prog, uint32_t type, struct bpfy_error *error)
-{
-	if (prog->fd >= 0 && prog->type != type)
-		return bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL,
-				       "function '%s' is a program of type %u (section '%s'), "
-				       "not one that can attach here (type %u)",
-				       prog->name, prog->type, prog->section, type);
-	return bpfy_prog__load(prog, type, 0, error);
 }
 
 struct bpfy_link *bpfy_prog__attach_auto(struct bpfy_prog *prog, struct bpfy_error *error)
@@ -62,7 +125,7 @@ struct bpfy_link *bpfy_prog__attach_auto(struct bpfy_prog *prog, struct bpfy_err
 	}
 	snprintf(what, sizeof(what), "attaching '%s' at '%s'", prog->name, prog->section);
 	bpfy_libbpf_log__begin();
-	return wrap_link(bpf_program__attach(prog->program), what, error);
+	return bpfy_link__wrap(bpf_program__attach(prog->program), what, error);
 }
 
 struct bpfy_link *bpfy_prog__attach_tracepoint(struct bpfy_prog *prog, const char *category,
@@ -79,12 +142,12 @@ struct bpfy_link *bpfy_prog__attach_tracepoint(struct bpfy_prog *prog, const cha
 				"tracepoint '%s:%s' does not exist (no %s)", category, event, path);
 		return NULL;
 	}
-	if (ensure_loaded(prog, BPF_PROG_TYPE_TRACEPOINT, error))
+	if (bpfy_attach__ensure_loaded(prog, BPF_PROG_TYPE_TRACEPOINT, 0, error))
 		return NULL;
 	snprintf(what, sizeof(what), "attaching '%s' to tracepoint '%s:%s'", prog->name, category,
 		 event);
 	bpfy_libbpf_log__begin();
-	return wrap_link(bpf_program__attach_tracepoint(prog->program, category, event), what,
+	return bpfy_link__wrap(bpf_program__attach_tracepoint(prog->program, category, event), what,
 			 error);
 }
 
@@ -93,25 +156,44 @@ struct bpfy_link *bpfy_prog__attach_raw_tracepoint(struct bpfy_prog *prog, const
 {
 	char what[300];
 
-	if (ensure_loaded(prog, BPF_PROG_TYPE_RAW_TRACEPOINT, error))
+	if (bpfy_attach__ensure_loaded(prog, BPF_PROG_TYPE_RAW_TRACEPOINT, 0, error))
 		return NULL;
 	snprintf(what, sizeof(what), "attaching '%s' to raw tracepoint '%s'", prog->name, name);
 	bpfy_libbpf_log__begin();
-	return wrap_link(bpf_program__attach_raw_tracepoint(prog->program, name), what, error);
+	return bpfy_link__wrap(bpf_program__attach_raw_tracepoint(prog->program, name), what, error);
 }
 
 int bpfy_link__fd(const struct bpfy_link *link)
 {
-	return bpf_link__fd(link->link);
+	if (link->link)
+		return bpf_link__fd(link->link);
+	return link->fd >= 0 ? link->fd : link->shown_fd;
 }
 
 int bpfy_link__destroy(struct bpfy_link *link)
 {
-	int err;
+	int err = 0;
 
 	if (!link)
 		return 0;
-	err = bpf_link__destroy(link->link);
+	if (link->more) {
+		for (size_t i = 0; i < link->more_count; i++) {
+			int one = bpf_link__destroy(link->more[i]);
+
+			err = err ? err : one;
+		}
+		free(link->more);
+	} else {
+		err = bpf_link__destroy(link->link);
+	}
+	if (link->fd >= 0 && close(link->fd) && !err)
+		err = -errno;
+	if (link->detach) {
+		int one = link->detach(link->priv);
+
+		err = err ? err : one;
+		free(link->priv);
+	}
 	free(link);
 	return err;
 }

@@ -1,5 +1,410 @@
-"""bcc-compatible attach methods beyond tracepoints (mixed into BPF)."""
+"""bcc-compatible attach methods beyond tracepoints (mixed into BPF).
+
+The C type does the work through underscored primitives (_attach_uprobe,
+_attach_perf_event, ...); this layer keeps bcc's names, keyword arguments and
+return values, resolves names (symbols, libraries, interfaces) and adds what
+bcc lacks (attach_tc, attach_cgroup, attach_iter).
+"""
+import errno
+import functools
+import os
+import re
+import socket
+import weakref
+
+from . import _bpfy, syms, tracefs
+
+# perf event types and software configs (linux/perf_event.h)
+PERF_TYPE_HARDWARE = 0
+PERF_TYPE_SOFTWARE = 1
+PERF_COUNT_SW_CPU_CLOCK = 0
+
+# XDP flags (linux/if_link.h)
+XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
+XDP_FLAGS_SKB_MODE = 1 << 1
+XDP_FLAGS_DRV_MODE = 1 << 2
+XDP_FLAGS_HW_MODE = 1 << 3
+
+_TRAMPOLINES = {"fentry": 0, "fexit": 1, "fmod_ret": 2, "lsm": 3}
+
+# kernel functions bcc never offers as kprobe targets
+_KPROBE_EXCLUDED = re.compile(
+    r"^(_*perf_|_*bpf_trace|_kbl_addr_|__kprobes|.*\.cold(\.\d+)?$|__x32_compat_sys_|"
+    r"__ia32_compat_sys_|__do_once_|rcu_|.*_nmi$)")
+
+# BPF objects owning an XDP link per interface, so that the static
+# remove_xdp(dev) finds the link to destroy
+_xdp_owners = {}
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class _hybridmethod:
+    """bcc declares some attach methods static (they take a Function); ours
+    also work on an instance with a function name."""
+
+    def __init__(self, func):
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __get__(self, obj, cls):
+        return functools.partial(self.func, obj)
+
+
+def _function(bpf, fn):
+    """(owning BPF object, function name) for a Function or a name."""
+    if hasattr(fn, "bpf") and hasattr(fn, "name"):
+        return fn.bpf, _text(fn.name)
+    if isinstance(fn, (str, bytes)):
+        if bpf is None:
+            raise TypeError("pass the Function returned by load_func (or call this on "
+                            "the BPF object)")
+        return bpf, _text(fn)
+    raise TypeError(f"fn must be a Function or a name, not {type(fn).__name__}")
+
+
+def _ifindex(dev):
+    dev = _text(dev)
+    try:
+        return socket.if_nametoindex(dev)
+    except OSError:
+        raise _bpfy.BPFError(errno.ENODEV, f"no network interface '{dev}'") from None
 
 
 class AttachMixin:
     """attach_*/detach_* for kprobes, uprobes, perf events, XDP, tc, sockets, cgroups, ..."""
+
+    # -- symbols (bcc has them on BPF) ----------------------------------------
+
+    ksym = staticmethod(syms.ksym)
+    ksymname = staticmethod(syms.ksymname)
+    sym = staticmethod(syms.sym)
+
+    # -- kprobes -------------------------------------------------------------
+
+    @staticmethod
+    def get_kprobe_functions(event_re):
+        """Kernel functions (bytes) whose names match the regular expression
+        event_re and that kprobes may attach to: text symbols of kallsyms, in
+        available_filter_functions when the kernel shows it, minus the kprobe
+        blacklist and what bcc excludes."""
+        pattern = re.compile(_text(event_re))
+        names = _bpfy.BPF._ksym_names("tTwW")
+        blacklist = set()
+        debugfs = "/sys/kernel/debug"
+        try:
+            with open(f"{debugfs}/kprobes/blacklist") as f:
+                blacklist = {line.split()[1] for line in f if len(line.split()) > 1}
+        except OSError:
+            pass
+        allowed = None
+        try:
+            with open(os.path.join(tracefs.ensure_mounted(), "available_filter_functions")) as f:
+                allowed = {line.split()[0] for line in f if line.strip()}
+        except OSError:
+            pass
+        found = set()
+        for name in names:
+            if name in blacklist or _KPROBE_EXCLUDED.match(name) or not pattern.match(name):
+                continue
+            if allowed is not None and name not in allowed:
+                continue
+            found.add(name.encode())
+        return found
+
+    def get_syscall_prefix(self):
+        """The prefix of syscall entry functions on this kernel (b"__x64_sys_")."""
+        for prefix in ("__x64_sys_", "__arm64_sys_", "__s390x_sys_", "__riscv_sys_", "sys_"):
+            if syms.ksymname(prefix + "bpf") != -1:
+                return prefix.encode()
+        return b"sys_"
+
+    def get_syscall_fnname(self, name):
+        """The kernel function of syscall name (b"__x64_sys_clone" for "clone")."""
+        name = name if isinstance(name, bytes) else name.encode()
+        return self.get_syscall_prefix() + name
+
+    def _kprobe_targets(self, event, event_re):
+        if event_re:
+            targets = sorted(self.get_kprobe_functions(event_re))
+            if not targets:
+                raise _bpfy.BPFError(errno.ENOENT, f"no kernel function matches {_text(event_re)!r}")
+            return [_text(t) for t in targets]
+        if not event:
+            raise ValueError("event (a kernel function) or event_re is required")
+        return [_text(event)]
+
+    def attach_kprobe(self, event=b"", event_off=0, fn_name=b"", event_re=b""):
+        """Attach fn_name at kernel function event (+event_off), or at every
+        function matching event_re. Kernels without kprobes raise
+        UnsupportedError saying so."""
+        for target in self._kprobe_targets(event, event_re):
+            self._attach_kprobe(_text(fn_name), target, False, target, event_off, 0)
+        return self
+
+    def attach_kretprobe(self, event=b"", fn_name=b"", event_re=b"", maxactive=0):
+        """Attach fn_name at the return of kernel function event (or every
+        function matching event_re)."""
+        for target in self._kprobe_targets(event, event_re):
+            self._attach_kprobe(_text(fn_name), target, True, target, 0, maxactive)
+        return self
+
+    def detach_kprobe(self, event, fn_name=None):
+        """Detach what attach_kprobe attached at event."""
+        self._detach("kprobe", _text(event), _text(fn_name) if fn_name else None)
+
+    def detach_kretprobe(self, event, fn_name=None):
+        """Detach what attach_kretprobe attached at event."""
+        self._detach("kretprobe", _text(event), _text(fn_name) if fn_name else None)
+
+    def num_open_kprobes(self):
+        """How many kprobe and kretprobe attachments are alive."""
+        return sum(1 for kind, _, _ in self._links() if kind in ("kprobe", "kretprobe"))
+
+    # -- trampolines: fentry/fexit/fmod_ret/LSM --------------------------------
+
+    @staticmethod
+    def support_kfunc():
+        """True when the kernel lets a fentry program attach (a real probe:
+        a tiny program is loaded and attached)."""
+        return _bpfy.BPF._probe_trampoline(_TRAMPOLINES["fentry"])[0]
+
+    @staticmethod
+    def support_lsm():
+        """True when the kernel lets a BPF LSM program attach (real probe)."""
+        return _bpfy.BPF._probe_trampoline(_TRAMPOLINES["lsm"])[0]
+
+    @staticmethod
+    def trampoline_refusal(kind="fentry"):
+        """Why the kernel refuses trampolines of kind, or "" when it allows them."""
+        ok, reason = _bpfy.BPF._probe_trampoline(_TRAMPOLINES[kind])
+        return "" if ok else reason
+
+    def attach_kfunc(self, fn_name=b""):
+        """Attach a SEC("fentry/<function>") program."""
+        self._attach_trampoline(_text(fn_name), _TRAMPOLINES["fentry"])
+        return self
+
+    def attach_kretfunc(self, fn_name=b""):
+        """Attach a SEC("fexit/<function>") program."""
+        self._attach_trampoline(_text(fn_name), _TRAMPOLINES["fexit"])
+        return self
+
+    def attach_fmod_ret(self, fn_name=b""):
+        """Attach a SEC("fmod_ret/<function>") program."""
+        self._attach_trampoline(_text(fn_name), _TRAMPOLINES["fmod_ret"])
+        return self
+
+    def attach_lsm(self, fn_name=b""):
+        """Attach a SEC("lsm/<hook>") program."""
+        self._attach_trampoline(_text(fn_name), _TRAMPOLINES["lsm"])
+        return self
+
+    def detach_kfunc(self, fn_name=b""):
+        self._detach("fentry", _text(fn_name))
+
+    def detach_kretfunc(self, fn_name=b""):
+        self._detach("fexit", _text(fn_name))
+
+    def detach_lsm(self, fn_name=b""):
+        self._detach("lsm", _text(fn_name))
+
+    # -- uprobes -------------------------------------------------------------
+
+    find_library = staticmethod(syms.find_library)
+    find_exe = staticmethod(syms.find_exe)
+
+    @staticmethod
+    def _uprobe_key(path, offset, pid):
+        return f"{path}:0x{offset:x}:{pid}"
+
+    def _uprobe_targets(self, name, sym, sym_re, addr, pid, sym_off):
+        """[(path, file offset, label)] for one uprobe request."""
+        path = syms.resolve_binary(name, pid if pid is not None and pid >= 0 else None)
+        if sym_re:
+            pattern = re.compile(_text(sym_re))
+            found = [(path, off, n) for n, _, off in _bpfy.BPF._elf_symbols(path)
+                     if pattern.match(n)]
+            if not found:
+                raise _bpfy.BPFError(errno.ENOENT, f"no function in '{path}' matches "
+                                                   f"{_text(sym_re)!r}")
+            return found
+        if addr is not None:
+            return [(path, int(addr) + sym_off, f"0x{int(addr):x}")]
+        if not sym:
+            raise ValueError("one of sym, sym_re or addr is required")
+        _, _, offset = _bpfy.BPF._elf_symbol(path, _text(sym))
+        return [(path, offset + sym_off, _text(sym))]
+
+    def attach_uprobe(self, name=b"", sym=b"", sym_re=b"", addr=None, fn_name=b"", pid=-1,
+                      sym_off=0):
+        """Attach fn_name at symbol sym (+sym_off), or addr (a file offset in
+        the ELF, as bcc), or every function matching sym_re, of name (an
+        executable, a library such as "c", or a path); only in process pid
+        when pid >= 0."""
+        pid = -1 if pid is None else pid
+        for path, offset, _ in self._uprobe_targets(name, sym, sym_re, addr, pid, sym_off):
+            self._attach_uprobe(_text(fn_name), self._uprobe_key(path, offset, pid), False, pid,
+                                path, offset)
+        return self
+
+    def attach_uretprobe(self, name=b"", sym=b"", sym_re=b"", addr=None, fn_name=b"", pid=-1):
+        """Attach fn_name at the return of sym (or addr, or every sym_re match)."""
+        pid = -1 if pid is None else pid
+        for path, offset, _ in self._uprobe_targets(name, sym, sym_re, addr, pid, 0):
+            self._attach_uprobe(_text(fn_name), self._uprobe_key(path, offset, pid), True, pid,
+                                path, offset)
+        return self
+
+    def detach_uprobe(self, name=b"", sym=b"", addr=None, pid=-1, sym_off=0):
+        """Detach what attach_uprobe attached with the same arguments."""
+        pid = -1 if pid is None else pid
+        for path, offset, _ in self._uprobe_targets(name, sym, b"", addr, pid, sym_off):
+            self._detach("uprobe", self._uprobe_key(path, offset, pid))
+
+    def detach_uretprobe(self, name=b"", sym=b"", addr=None, pid=-1):
+        """Detach what attach_uretprobe attached with the same arguments."""
+        pid = -1 if pid is None else pid
+        for path, offset, _ in self._uprobe_targets(name, sym, b"", addr, pid, 0):
+            self._detach("uretprobe", self._uprobe_key(path, offset, pid))
+
+    def num_open_uprobes(self):
+        """How many uprobe and uretprobe attachments are alive."""
+        return sum(1 for kind, _, _ in self._links() if kind in ("uprobe", "uretprobe"))
+
+    # -- perf events ---------------------------------------------------------
+
+    def attach_perf_event(self, ev_type=-1, ev_config=-1, fn_name=b"", sample_period=0,
+                          sample_freq=0, pid=-1, cpu=-1, group_fd=-1):
+        """Attach fn_name to perf event (ev_type, ev_config) sampled every
+        sample_period events or sample_freq times a second, on every online
+        CPU when cpu < 0 (one event per CPU, all owned by this object)."""
+        if ev_type < 0 or ev_config < 0:
+            raise ValueError("ev_type and ev_config are required")
+        if bool(sample_period) == bool(sample_freq):
+            raise ValueError("give exactly one of sample_period and sample_freq")
+        key = f"{ev_type}:{ev_config}"
+        self._attach_perf_event(_text(fn_name), key, ev_type, ev_config, sample_period,
+                                sample_freq, pid, cpu, group_fd, None)
+        return self
+
+    def attach_perf_event_raw(self, attr=-1, fn_name=b"", pid=-1, cpu=-1, group_fd=-1):
+        """Attach fn_name to a perf event described by attr, a struct
+        perf_event_attr as bytes or a ctypes structure."""
+        raw = bytes(attr)
+        ev_type = int.from_bytes(raw[0:4], "little")
+        ev_config = int.from_bytes(raw[8:16], "little")
+        key = f"{ev_type}:{ev_config}"
+        self._attach_perf_event(_text(fn_name), key, ev_type, ev_config, 0, 0, pid, cpu,
+                                group_fd, raw)
+        return self
+
+    def detach_perf_event(self, ev_type=-1, ev_config=-1):
+        """Detach every program attached to perf event (ev_type, ev_config)."""
+        self._detach("perf_event", f"{ev_type}:{ev_config}")
+
+    # -- networking ----------------------------------------------------------
+
+    @_hybridmethod
+    def attach_xdp(self, dev, fn, flags=0):
+        """Attach fn (a Function from load_func(..., BPF.XDP), or a name when
+        called on the object) to interface dev through an XDP link."""
+        bpf, name = _function(self, fn)
+        bpf.load_func(name, bpf.XDP)
+        dev = _text(dev)
+        bpf._attach_xdp(name, dev, _ifindex(dev), flags)
+        _xdp_owners[dev] = weakref.ref(bpf)
+
+    @_hybridmethod
+    def remove_xdp(self, dev, flags=0):
+        """Remove the XDP program from dev: the link of the object that
+        attached it, or (attached by someone else) whatever is there."""
+        dev = _text(dev)
+        owner = _xdp_owners.pop(dev, None)
+        owner = owner() if owner else None
+        if owner is not None and not owner.closed:
+            try:
+                owner._detach("xdp", dev)
+                return
+            except _bpfy.BPFError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise
+        _bpfy.BPF._remove_xdp(_ifindex(dev), flags)
+
+    @_hybridmethod
+    def attach_raw_socket(self, fn, dev):
+        """Open a raw packet socket on dev ("" for every interface) with fn as
+        its filter. The socket fd (owned by the BPF object; closed by
+        close()) is returned and set as fn.sock, as bcc does."""
+        bpf, name = _function(self, fn)
+        bpf.load_func(name, bpf.SOCKET_FILTER)
+        sock = bpf._attach_raw_socket(name, _text(dev))
+        try:
+            fn.sock = sock
+        except AttributeError:
+            pass
+        return sock
+
+    def attach_tc(self, dev, fn, direction="ingress"):
+        """Attach fn (a name or Function) as a tc classifier on dev at
+        direction "ingress" or "egress" (a tcx link; a clsact filter on
+        kernels without tcx)."""
+        bpf, name = _function(self, fn)
+        direction = _text(direction)
+        if direction not in ("ingress", "egress"):
+            raise ValueError(f"direction must be 'ingress' or 'egress', not {direction!r}")
+        dev = _text(dev)
+        bpf._attach_tc(name, f"{dev}:{direction}", _ifindex(dev), direction == "egress")
+        return bpf
+
+    def detach_tc(self, dev, direction="ingress", fn=None):
+        """Detach what attach_tc attached on dev at direction."""
+        name = _function(self, fn)[1] if fn is not None else None
+        self._detach("tc", f"{_text(dev)}:{_text(direction)}", name)
+
+    # -- cgroups and BPF_PROG_ATTACH -------------------------------------------
+
+    def attach_cgroup(self, path, fn, attach_type):
+        """Link fn (a name or Function) to the cgroup v2 directory path at
+        attach_type (a BPF attach type number, e.g. 0 = BPF_CGROUP_INET_INGRESS);
+        the program type follows from attach_type."""
+        bpf, name = _function(self, fn)
+        bpf._attach_cgroup(name, _text(path), int(attach_type))
+        return bpf
+
+    def detach_cgroup(self, path, fn=None, attach_type=0):
+        """Detach what attach_cgroup attached at (path, attach_type)."""
+        name = _function(self, fn)[1] if fn is not None else None
+        self._detach("cgroup", f"{_text(path)}:{int(attach_type)}", name)
+
+    @_hybridmethod
+    def attach_func(self, fn, attachable_fd, attach_type, flags=0):
+        """BPF_PROG_ATTACH of fn (a loaded Function) to attachable_fd (a
+        cgroup, sockmap, ... fd) at attach_type. Unlike links, this survives
+        a crash of the process; close() of the object detaches it."""
+        bpf, name = _function(self, fn)
+        key = f"{os.fstat(attachable_fd).st_ino}:{int(attach_type)}"
+        bpf._attach_func(name, key, attachable_fd, int(attach_type), flags)
+
+    @_hybridmethod
+    def detach_func(self, fn, attachable_fd, attach_type):
+        """Undo attach_func(fn, attachable_fd, attach_type)."""
+        bpf, name = _function(self, fn)
+        key = f"{os.fstat(attachable_fd).st_ino}:{int(attach_type)}"
+        bpf._detach("func", key, name)
+
+    # -- iterators -----------------------------------------------------------
+
+    def attach_iter(self, fn):
+        """Link iterator program fn (SEC("iter/<target>")) and return a
+        readable binary file of one pass of its output; call again for
+        another pass. The link lives until detach_iter() or close()."""
+        _, name = _function(self, fn)
+        return os.fdopen(self._attach_iter(name), "rb")
+
+    def detach_iter(self, fn):
+        """Destroy the link attach_iter made."""
+        _, name = _function(self, fn)
+        self._detach("iter", name, name)

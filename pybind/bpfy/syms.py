@@ -1,0 +1,115 @@
+"""Symbols: kernel (/proc/kallsyms) and user (libelf on mapped files), as
+bcc's BPF.ksym/ksymname/sym, plus library and executable lookup for uprobes.
+The lookups run in C (runtime/syms*.c); this is formatting and path finding."""
+import os
+import re
+import shutil
+import subprocess
+
+from . import _bpfy
+
+_UNKNOWN = b"[unknown]"
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def ksym(addr, show_module=False, show_offset=False):
+    """The kernel symbol containing addr, as bytes ("[unknown]" when none):
+    "name", "name+0x1f" with show_offset, "name [module]" with show_module."""
+    found = _bpfy.BPF._ksym(addr)
+    if found is None:
+        return _UNKNOWN
+    name, module, offset = found
+    text = name
+    if show_offset:
+        text += f"+0x{offset:x}"
+    if show_module:
+        text += f" [{module or 'kernel'}]"
+    return text.encode()
+
+
+def ksymname(name):
+    """Address of kernel symbol name, or -1 when there is none."""
+    return _bpfy.BPF._ksymname(_text(name))
+
+
+def sym(addr, pid, show_module=False, show_offset=False, demangle=True):
+    """The symbol containing addr in process pid, as bytes ("[unknown]" when
+    none). pid < 0 means the kernel (as ksym). Symbols come from the ELF files
+    the process maps (.symtab, else .dynsym); the per-process cache notices
+    exec. demangle is accepted for bcc compatibility: names are shown as the
+    ELF stores them."""
+    if pid is None or pid < 0:
+        return ksym(addr, show_module, show_offset)
+    name, module, offset = _bpfy.BPF._usym(pid, addr)
+    text = name if name is not None else _UNKNOWN.decode()
+    if show_offset and name is not None:
+        text += f"+0x{offset:x}"
+    if show_module:
+        text += f" [{os.path.basename(module) if module else 'unknown'}]"
+    return text.encode()
+
+
+def _ldconfig_paths():
+    for ldconfig in ("/sbin/ldconfig", "/usr/sbin/ldconfig", "ldconfig"):
+        try:
+            out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True,
+                                 check=False).stdout
+        except OSError:
+            continue
+        for line in out.splitlines()[1:]:
+            if "=>" in line:
+                name_part, path = line.split("=>", 1)
+                yield name_part.split()[0], path.strip()
+        return
+
+
+def find_library(libname, pid=None):
+    """Path (bytes) of shared library libname ("c", "libc", "libc.so.6", or a
+    path), looked up in the maps of pid when given, then in ld.so's cache;
+    None when not found."""
+    libname = _text(libname)
+    if "/" in libname:
+        return libname.encode() if os.path.exists(libname) else None
+    base = libname if libname.startswith("lib") else "lib" + libname
+    pattern = re.compile(re.escape(base) + r"(-[\d.]+)?\.so(\.|$)")
+    if pid is not None and pid >= 0:
+        try:
+            with open(f"/proc/{pid}/maps") as maps:
+                for line in maps:
+                    path = line.split(maxsplit=5)[5].strip() if line.count(" ") >= 5 else ""
+                    if path and pattern.match(os.path.basename(path)):
+                        return path.encode()
+        except (OSError, IndexError):
+            pass
+    for name, path in _ldconfig_paths():
+        if pattern.match(name) or name == libname:
+            return path.encode()
+    return None
+
+
+def find_exe(bin_path):
+    """Absolute path (bytes) of executable bin_path (searched in PATH when it
+    has no slash), or None."""
+    bin_path = _text(bin_path)
+    if "/" in bin_path:
+        return bin_path.encode() if os.access(bin_path, os.X_OK) else None
+    found = shutil.which(bin_path)
+    return found.encode() if found else None
+
+
+def resolve_binary(name, pid=None):
+    """A uprobe target path: an executable, a library name, or a path."""
+    text = _text(name)
+    if not text:
+        raise ValueError("name (an executable, a library or a path) is required")
+    if "/" in text:
+        if not os.path.exists(text):
+            raise _bpfy.BPFError(2, f"no such file: '{text}'")
+        return text
+    path = find_exe(text) or find_library(text, pid)
+    if path is None:
+        raise _bpfy.BPFError(2, f"cannot find executable or library '{text}'")
+    return _text(path)
