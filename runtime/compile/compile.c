@@ -3,6 +3,7 @@
  * clang -target bpf with the prelude PCH -> cache store.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ static int check_opts(struct compile_job *job, struct bpfy_error *error)
 {
 	const struct bpfy_compile_opts *opts = job->opts;
 
-	if (!opts || opts->sz < sizeof(size_t) * 3 || !opts->source)
+	if (!opts->source)
 		return bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL,
 				       "bpfy_compile: opts, opts->sz and opts->source are required");
 	if (opts->cflag_count && !opts->cflags)
@@ -277,7 +278,8 @@ static int fill_out(struct compile_job *job, void *obj, size_t size, bool hit,
 int bpfy_compile(const struct bpfy_compile_opts *opts, struct bpfy_elf *out,
 		 struct bpfy_error *error)
 {
-	struct compile_job job = { .opts = opts };
+	struct bpfy_compile_opts copy = { 0 };
+	struct compile_job job = { .opts = &copy };
 	struct bpfy_pch_args pch_args;
 	char pch[4200];
 	void *obj = NULL;
@@ -287,6 +289,12 @@ int bpfy_compile(const struct bpfy_compile_opts *opts, struct bpfy_elf *out,
 	if (!out)
 		return bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL, "bpfy_compile: out is NULL");
 	memset(out, 0, sizeof(*out));
+	if (!opts || opts->sz < offsetof(struct bpfy_compile_opts, cflags))
+		return bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL,
+				       "bpfy_compile: opts with sz, source and source_len are required");
+	/* fields past an older caller's sz read as zero */
+	memcpy(&copy, opts, opts->sz < sizeof(copy) ? opts->sz : sizeof(copy));
+	opts = &copy;
 	err = check_opts(&job, error);
 	if (!err)
 		err = bpfy_rewrite__run(opts->source, opts->source_len, job.name, &job.rw, error);
