@@ -274,6 +274,22 @@ class AttachMixin:
         """How many uprobe and uretprobe attachments are alive."""
         return sum(1 for kind, _, _ in self._links() if kind in ("uprobe", "uretprobe"))
 
+    # -- USDT ----------------------------------------------------------------
+
+    def attach_usdt(self, path, provider, name, fn_name, pid=-1):
+        """Attach fn_name to USDT probe provider:name of binary path (libbpf's
+        USDT support: the source needs bpfy.usdt.PRELUDE or
+        <bpf/usdt.bpf.h>); only in process pid when pid >= 0."""
+        path = syms.resolve_binary(path, pid if pid >= 0 else None)
+        key = f"{path}:{_text(provider)}:{_text(name)}:{pid}"
+        self._attach_usdt(_text(fn_name), key, pid, path, _text(provider), _text(name))
+        return self
+
+    def detach_usdt(self, path, provider, name, pid=-1):
+        """Detach what attach_usdt attached with the same arguments."""
+        path = syms.resolve_binary(path, pid if pid >= 0 else None)
+        self._detach("usdt", f"{path}:{_text(provider)}:{_text(name)}:{pid}")
+
     # -- perf events ---------------------------------------------------------
 
     def attach_perf_event(self, ev_type=-1, ev_config=-1, fn_name=b"", sample_period=0,
