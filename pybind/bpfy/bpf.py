@@ -90,7 +90,6 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
     NETFILTER = 32
 
     _trace_pipe = None
-    _trace_buffer = bytearray()
 
     def __init__(self, src_file="", hdr_file="", text=None, debug=0, cflags=(),
                  usdt_contexts=(), allow_rlimit=True, device=None,
@@ -186,25 +185,25 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
 
     # -- trace_pipe (bpf_trace_printk output) -------------------------------------
 
-    @classmethod
-    def trace_open(cls, nonblocking=False):
-        """Open the kernel's trace_pipe (shared by every bpf_trace_printk user)."""
-        if cls._trace_pipe is None:
+    def trace_open(self, nonblocking=False):
+        """Open the kernel's trace_pipe (shared by every bpf_trace_printk user
+        on the machine); closed by close()."""
+        if self._trace_pipe is None:
             path = os.path.join(tracefs.ensure_mounted(), "trace_pipe")
-            cls._trace_pipe = open(path, "rb", buffering=0)
-        os.set_blocking(cls._trace_pipe.fileno(), not nonblocking)
-        return cls._trace_pipe
+            self._trace_pipe = open(path, "rb", buffering=0)
+            self._trace_buffer = bytearray()
+        os.set_blocking(self._trace_pipe.fileno(), not nonblocking)
+        return self._trace_pipe
 
-    @classmethod
-    def trace_readline(cls, nonblocking=False):
+    def trace_readline(self, nonblocking=False):
         """One line of trace_pipe as bytes, without its newline (b"" when
         nonblocking and nothing is waiting)."""
-        pipe = cls.trace_open(nonblocking)
+        pipe = self.trace_open(nonblocking)
         while True:
-            newline = cls._trace_buffer.find(b"\n")
+            newline = self._trace_buffer.find(b"\n")
             if newline >= 0:
-                line = bytes(cls._trace_buffer[:newline])
-                del cls._trace_buffer[:newline + 1]
+                line = bytes(self._trace_buffer[:newline])
+                del self._trace_buffer[:newline + 1]
                 return line
             try:
                 chunk = pipe.read(65536)
@@ -214,14 +213,13 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
                 if nonblocking or chunk == b"":
                     return b""
                 continue
-            cls._trace_buffer += chunk
+            self._trace_buffer += chunk
 
-    @classmethod
-    def trace_fields(cls, nonblocking=False):
+    def trace_fields(self, nonblocking=False):
         """(task, pid, cpu, flags, ts, msg) of the next bpf_trace_printk line;
         six Nones when nonblocking and nothing is waiting."""
         while True:
-            line = cls.trace_readline(nonblocking)
+            line = self.trace_readline(nonblocking)
             if not line and nonblocking:
                 return (None,) * 6
             if line.startswith(b"CPU:"):  # lost-events notices
@@ -230,14 +228,23 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
             if fields:
                 return fields
 
-    @classmethod
-    def trace_print(cls, fmt=None):
-        """Print trace_pipe lines until interrupted; fmt may use the names
-        task, pid, cpu, flags, ts and msg, e.g. "{1} {5}"."""
+    def trace_print(self, fmt=None):
+        """Print trace_pipe lines until interrupted; fmt may use the fields
+        task, pid, cpu, flags, ts and msg by position, e.g. "{1} {5}"."""
         while True:
             if fmt:
-                fields = cls.trace_fields()
-                line = fmt.format(*[_as_text(f) if isinstance(f, bytes) else f for f in fields])
+                fields = self.trace_fields()
+                line = fmt.format(*[f.decode(errors="replace") if isinstance(f, bytes) else f
+                                    for f in fields])
             else:
-                line = cls.trace_readline().decode(errors="replace")
+                line = self.trace_readline().decode(errors="replace")
             print(line, flush=True)
+
+    def close(self):
+        """Detach every program, release every fd (and the trace pipe). Idempotent."""
+        if self._trace_pipe is not None:
+            self._trace_pipe.close()
+            self._trace_pipe = None
+        super().close()
+
+    cleanup = close

@@ -599,9 +599,14 @@ static PyObject *BPF_enter(BPFObject *self, PyObject *unused)
 	return Py_NewRef(self);
 }
 
+/* Through the close method, so that subclasses' close() runs too. */
 static PyObject *BPF_exit(BPFObject *self, PyObject *args)
 {
-	release(self);
+	PyObject *result = PyObject_CallMethod((PyObject *)self, "close", NULL);
+
+	if (!result)
+		return NULL;
+	Py_DECREF(result);
 	Py_RETURN_FALSE;
 }
 

@@ -159,9 +159,35 @@ err_out:
 	return err;
 }
 
-int bpfy_pch__ensure(const struct bpfy_pch_args *args, char *path, size_t path_size,
+/*
+ * Macro definitions and warning flags do not change what the prelude
+ * compiles to, and clang accepts extra -D/-U next to a PCH built without
+ * them: leaving them out lets every program share one PCH instead of
+ * building one (about a second) per distinct set of -D flags.
+ */
+static size_t pch_relevant_cflags(const struct bpfy_pch_args *args, const char **kept)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < args->cflag_count; i++) {
+		const char *flag = args->cflags[i];
+
+		if (!strcmp(flag, "-D") || !strcmp(flag, "-U")) {
+			i++;	/* the macro is the next argument */
+			continue;
+		}
+		if (!strncmp(flag, "-D", 2) || !strncmp(flag, "-U", 2) || !strncmp(flag, "-W", 2))
+			continue;
+		kept[count++] = flag;
+	}
+	return count;
+}
+
+int bpfy_pch__ensure(const struct bpfy_pch_args *given, char *path, size_t path_size,
 		     struct bpfy_error *error)
 {
+	const char *relevant[64];
+	struct bpfy_pch_args narrowed = *given, *args = &narrowed;
 	struct bpfy_hash *hash = bpfy_hash__new();
 	char key[BPFY_SHA256_HEX_LEN + 1], prelude[4200];
 	size_t i;
@@ -169,7 +195,13 @@ int bpfy_pch__ensure(const struct bpfy_pch_args *args, char *path, size_t path_s
 
 	if (!hash)
 		return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
-	bpfy_hash__field_str(hash, "bpfy-pch-v1");
+	if (given->cflag_count > 64) {
+		bpfy_hash__free(hash);
+		return bpfy_error__set(error, BPFY_ERR_USAGE, E2BIG, "too many cflags");
+	}
+	narrowed.cflags = relevant;
+	narrowed.cflag_count = pch_relevant_cflags(given, relevant);
+	bpfy_hash__field_str(hash, "bpfy-pch-v2");
 	bpfy_hash__field_str(hash, args->clang->identity);
 	bpfy_hash__field_str(hash, args->kernel->key);
 	bpfy_hash__field_str(hash, args->include_dir);

@@ -252,25 +252,40 @@ def test_close_detaches_and_is_idempotent():
 
 
 def test_garbage_collection_releases_everything():
+    import gc
+    gc.collect()
     fds_before = len(os.listdir("/proc/self/fd"))
     b = BPF(text=COUNT_BY_SYSCALL, cflags=[f"-DTARGET_PID={PID}"])
     assert len(os.listdir("/proc/self/fd")) > fds_before
     del b
-    import gc
     gc.collect()
     assert len(os.listdir("/proc/self/fd")) == fds_before
 
 
-def test_cache_hit_skips_clang(cache_dir, monkeypatch):
+def test_cache_hit_skips_clang(tmp_path, monkeypatch):
+    """A wrapper clang logs every run: the second, identical program must not run it."""
+    import shutil
+    calls = tmp_path / "clang-calls"
+    wrapper = tmp_path / "clang"
+    wrapper.write_text(f"#!/bin/sh\necho run >> {calls}\nexec {shutil.which('clang')} \"$@\"\n")
+    wrapper.chmod(0o755)
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    monkeypatch.setenv("BPFY_CLANG", str(wrapper))
     text = COUNT_BY_SYSCALL + "\n/* cache test */\n"
     flags = [f"-DTARGET_PID={PID}"]
-    with BPF(text=text, cflags=flags, cache_dir=cache_dir) as first:
+    with BPF(text=text, cflags=flags, cache_dir=str(cache)) as first:
         assert not first.cache_hit
-    monkeypatch.setenv("BPFY_CLANG", "/nonexistent/clang")
-    with BPF(text=text, cflags=flags, cache_dir=cache_dir) as second:
+    runs = calls.read_text().count("run")
+    assert runs >= 1
+    with BPF(text=text, cflags=flags, cache_dir=str(cache)) as second:
         assert second.cache_hit
-    with pytest.raises(BPFError):
-        BPF(text=text + "/* new */", cflags=flags, cache_dir=cache_dir)
+        make_getppid_calls(3)
+        assert second["counts"][SYS_GETPPID].value == 3
+    assert calls.read_text().count("run") == runs
+    with BPF(text=text + "/* new */", cflags=flags, cache_dir=str(cache)) as third:
+        assert not third.cache_hit
+    assert calls.read_text().count("run") == runs + 1
 
 
 def test_no_cache_compiles_every_time(cache_dir, monkeypatch):
