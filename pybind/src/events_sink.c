@@ -1,0 +1,151 @@
+/*
+ * Sinks: where the runtime hands records during a drain (GIL held).
+ *  - the table's Python callbacks: callback(cpu|ctx, data, size), lost_cb(n)
+ *  - a list sink: each record decoded as event() would, appended to a list
+ *  - a copy sink: fixed-size records packed into one growing buffer (numpy)
+ * Every sink stops the drain when a callback raises or the table closes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "events.h"
+
+static bool table_gone(bpfy_event_table *t)
+{
+	return t->closed || !t->owner->obj;
+}
+
+static int call_sample(void *ctx, int cpu, const void *data, uint32_t size)
+{
+	bpfy_event_table *t = ctx;
+	PyObject *args[3], *callback, *res;
+
+	if (table_gone(t))
+		return BPFY_SINK_STOP;
+	callback = Py_NewRef(t->callback);
+	args[0] = t->kind == BPFY_EVENTS_PERF ? PyLong_FromLong(cpu) : Py_NewRef(t->cb_ctx);
+	args[1] = PyBytes_FromStringAndSize(data, size);
+	args[2] = PyLong_FromUnsignedLong(size);
+	res = args[0] && args[1] && args[2] ? PyObject_Vectorcall(callback, args, 3, NULL) : NULL;
+	Py_XDECREF(args[0]);
+	Py_XDECREF(args[1]);
+	Py_XDECREF(args[2]);
+	Py_DECREF(callback);
+	if (!res)
+		return BPFY_SINK_STOP;
+	Py_DECREF(res);
+	return 0;
+}
+
+static int call_lost(void *ctx, int cpu, uint64_t count)
+{
+	bpfy_event_table *t = ctx;
+	PyObject *callback, *arg, *res;
+
+	if (table_gone(t))
+		return BPFY_SINK_STOP;
+	if (t->lost_cb == Py_None)
+		return 0;
+	callback = Py_NewRef(t->lost_cb);
+	arg = PyLong_FromUnsignedLongLong(count);
+	res = arg ? PyObject_CallOneArg(callback, arg) : NULL;
+	Py_XDECREF(arg);
+	Py_DECREF(callback);
+	if (!res)
+		return BPFY_SINK_STOP;
+	Py_DECREF(res);
+	return 0;
+}
+
+const struct bpfy_event_sink bpfy_sink_template = {
+	.sample = call_sample,
+	.lost = call_lost,
+};
+
+/* ------------------------------------------------------------ list sink */
+
+static int list_sample(void *ctx, int cpu, const void *data, uint32_t size)
+{
+	struct bpfy_list_sink *s = ctx;
+	PyObject *record;
+	int err;
+
+	if (table_gone(s->table))
+		return BPFY_SINK_STOP;
+	record = bpfy_event_decode(s->table, data, size);
+	if (!record)
+		return BPFY_SINK_STOP;
+	err = PyList_Append(s->list, record);
+	Py_DECREF(record);
+	return err ? BPFY_SINK_STOP : 0;
+}
+
+void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject *list)
+{
+	s->sink.sample = list_sample;
+	s->sink.lost = call_lost;	/* losses still reach lost_cb */
+	s->sink.ctx = s;
+	s->table = t;
+	s->list = list;
+}
+
+/* ------------------------------------------------------------ copy sink */
+
+static int copy_grow(struct bpfy_copy_sink *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : (size_t)s->rec_size * 1024;
+
+	if (PyByteArray_Resize(s->array, (Py_ssize_t)cap))
+		return -1;
+	s->buf = PyByteArray_AS_STRING(s->array);
+	s->cap = cap;
+	return 0;
+}
+
+static int copy_sample(void *ctx, int cpu, const void *data, uint32_t size)
+{
+	struct bpfy_copy_sink *s = ctx;
+	uint32_t n = size < s->rec_size ? size : s->rec_size;
+
+	if (s->used + s->rec_size > s->cap && copy_grow(s))
+		return BPFY_SINK_STOP;
+	memcpy(s->buf + s->used, data, n);
+	if (n < s->rec_size)
+		memset(s->buf + s->used + n, 0, s->rec_size - n);
+	s->used += s->rec_size;
+	return 0;
+}
+
+static int copy_lost(void *ctx, int cpu, uint64_t count)
+{
+	return 0;	/* counted by the runtime; lost_cb does not run in batch reads */
+}
+
+int bpfy_copy_sink_init(struct bpfy_copy_sink *s, uint32_t rec_size, size_t cap_records)
+{
+	memset(s, 0, sizeof(*s));
+	s->sink.sample = copy_sample;
+	s->sink.lost = copy_lost;
+	s->sink.ctx = s;
+	s->rec_size = rec_size ? rec_size : 1;
+	s->array = PyByteArray_FromStringAndSize(NULL, 0);
+	if (!s->array)
+		return -1;
+	if (cap_records) {
+		s->cap = cap_records * s->rec_size / 2;
+		return copy_grow(s);
+	}
+	return 0;
+}
+
+PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s)
+{
+	PyObject *array = s->array;
+
+	s->array = NULL;
+	if (PyByteArray_Resize(array, (Py_ssize_t)s->used)) {
+		Py_DECREF(array);
+		return NULL;
+	}
+	return array;
+}

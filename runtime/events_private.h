@@ -1,0 +1,58 @@
+/* Private to runtime/events*.c: the body of an event source and the
+ * per-kind operations behind it. */
+#ifndef BPFY_EVENTS_PRIVATE_H
+#define BPFY_EVENTS_PRIVATE_H
+
+#include <stdint.h>
+
+#include "bpfy.h"
+
+/* Internal stop code of a drain that reached its record budget. */
+#define BPFY_DRAIN_FULL (-4096)
+
+/* The drain in progress on a source (set by bpfy_event_source__consume). */
+struct bpfy_drain {
+	const struct bpfy_event_sink *sink;
+	uint64_t max;		/* 0: no limit */
+	uint64_t count;		/* records delivered so far */
+	int stop;		/* the negative code that stopped it, else 0 */
+};
+
+struct bpfy_event_source_ops {
+	/* Drains every buffer; calls bpfy_drain_record/lost. 0 or -errno or
+	 * the stop code. */
+	int (*consume)(struct bpfy_event_source *src);
+	void (*free)(struct bpfy_event_source *src);
+};
+
+struct bpfy_event_source {
+	struct bpfy_events *events;
+	const struct bpfy_event_source_ops *ops;
+	enum bpfy_event_kind kind;
+	char *name;
+	void *impl;			/* struct perf_buffer * / struct ring_buffer * */
+	int epoll_fd;			/* libbpf's, owned by impl */
+	int dup_fd;			/* our copy of the map fd, -1 if none */
+	size_t capacity;
+	uint64_t lost;
+	struct bpfy_event_sink sink;
+	struct bpfy_drain *drain;	/* non-NULL while draining */
+	struct bpfy_event_source *next;
+};
+
+/* Delivers one record / one loss notice to the drain in progress. Return
+ * 0 to go on, a negative stop code otherwise. */
+int bpfy_drain_record(struct bpfy_event_source *src, int cpu, const void *data, uint32_t size);
+int bpfy_drain_lost(struct bpfy_event_source *src, int cpu, uint64_t count);
+
+/* events.c: links a source filled by a per-kind constructor into the set
+ * (takes ownership: frees it on failure). 0 or -errno with error filled. */
+int bpfy_events__link(struct bpfy_events *events, struct bpfy_event_source *src,
+		      struct bpfy_error *error);
+/* A zeroed source of `kind` named `name`; NULL with error filled. */
+struct bpfy_event_source *bpfy_event_source__alloc(enum bpfy_event_kind kind, const char *name,
+						   struct bpfy_error *error);
+/* Frees a source that is not linked (or was unlinked). Accepts NULL. */
+void bpfy_event_source__destroy(struct bpfy_event_source *src);
+
+#endif /* BPFY_EVENTS_PRIVATE_H */
