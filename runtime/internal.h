@@ -3,6 +3,7 @@
 #define BPFY_INTERNAL_H
 
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 
 #include "bpfy.h"
 
@@ -35,6 +36,11 @@ struct bpfy_object {
 	size_t map_count;
 	struct bpfy_layouts *layouts;
 };
+
+/* event_types.c: the struct type a program submits through the perf or ring
+ * buffer map `map_name`, as the dialect recorded it in BTF; NULL if none. */
+const struct bpfy_type *bpfy_event_type__find(const struct btf *btf, struct bpfy_layouts *layouts,
+					      const char *map_name);
 
 /* libbpf_log.c: libbpf's messages, captured per thread instead of printed. */
 void bpfy_libbpf_log__begin(void);

@@ -88,6 +88,9 @@ static int describe_map(struct bpfy_object *obj, struct bpfy_map *map, struct bp
 		desc->key_type = bpfy_layouts__get(obj->layouts, key_id);
 	if (obj->layouts && value_id)
 		desc->value_type = bpfy_layouts__get(obj->layouts, value_id);
+	if (obj->layouts)
+		desc->event_type = bpfy_event_type__find(bpf_object__btf(obj->obj), obj->layouts,
+							 desc->name);
 	return 0;
 }
 

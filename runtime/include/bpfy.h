@@ -234,6 +234,8 @@ struct bpfy_map_desc {
 	int fd;				/* owned by the object */
 	const struct bpfy_type *key_type;	/* NULL when BTF has none: raw bytes */
 	const struct bpfy_type *value_type;	/* NULL when BTF has none: raw bytes */
+	const struct bpfy_type *event_type;	/* perf/ring buffers: the struct the program
+						 * submits (recorded by the dialect), or NULL */
 };
 
 /* Description valid while the object is open. */
