@@ -82,6 +82,24 @@ static struct {
 	char reason[256];
 } probed[4];
 
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case ENOTSUP:
+		return "ENOTSUPP";
+	case ENOENT:
+		return "ENOENT";
+	default:
+		return "error";
+	}
+}
+
 /* Loads and attaches a `return 0` program of kind; 1, 0 (refused), -errno. */
 static int run_probe(enum bpfy_trampoline_kind kind, char *reason, size_t size, int *refused)
 {
@@ -108,8 +126,10 @@ static int run_probe(enum bpfy_trampoline_kind kind, char *reason, size_t size, 
 	prog_fd = bpf_prog_load(kinds[kind].type, "bpfy_probe", "GPL", insns, 2, &load_opts);
 	if (prog_fd < 0) {
 		ret = -errno;
-		snprintf(reason, size, "the kernel refused to load a %s program on '%s' (%s)",
-			 kinds[kind].label, kinds[kind].target, strerror(-ret));
+		snprintf(reason, size,
+			 "the kernel refused to load a %s program (BPF trampoline) on '%s': "
+			 "%s (%s)",
+			 kinds[kind].label, kinds[kind].target, errno_name(-ret), strerror(-ret));
 		*refused = -ret;
 		return 0;
 	}
@@ -117,8 +137,8 @@ static int run_probe(enum bpfy_trampoline_kind kind, char *reason, size_t size, 
 	if (link_fd < 0) {
 		ret = -errno;
 		snprintf(reason, size,
-			 "the kernel refused to attach a BPF trampoline (%s on '%s': %s)",
-			 kinds[kind].label, kinds[kind].target, strerror(-ret));
+			 "the kernel refused to attach a BPF trampoline (%s on '%s'): %s (%s)",
+			 kinds[kind].label, kinds[kind].target, errno_name(-ret), strerror(-ret));
 		*refused = -ret;
 		close(prog_fd);
 		return 0;
