@@ -4,6 +4,7 @@
  * belong to one family (table_family.c).
  */
 #include "table.h"
+#include "events.h"
 
 #include <errno.h>
 #include <string.h>
@@ -413,7 +414,12 @@ PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map)
 	const struct bpfy_table_traits *tr = traits_of(desc->type);
 	PyTypeObject *type;
 	bpfy_table *t;
+	PyObject *events;
 
+	/* perf/ring/user ring buffers have tables of their own (events*.c) */
+	events = bpfy_event_table_new(st, owner, map);
+	if (events || PyErr_Occurred())
+		return events;
 	type = (PyTypeObject *)PyDict_GetItemString(st->table_types, tr->family);
 	if (!type) {
 		PyErr_Format(PyExc_SystemError, "no table type %s", tr->family);

@@ -21,19 +21,42 @@ def open_fds():
     return set(os.listdir("/proc/self/fd"))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def fds_stay_flat():
-    """Module-scoped so that modules may share loaded objects between tests
-    (tracepoint detach costs ~60 ms here); checked once the module's own
-    fixtures are torn down."""
-    gc.collect()
-    before = open_fds()
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if outcome.get_result().failed:
+        item.module._bpfy_failed = True
+
+
+# Every test module must leave the process's fds as it found them. Checked per
+# module, not per test, so that a module may share loaded objects between its
+# tests (tracepoint detach costs ~60 ms here): the baseline is taken before the
+# module's first fixture is set up, the check runs after its last one is torn
+# down. A module with a failed test is not checked: the failure's traceback
+# keeps its objects alive, and it is reported already.
+_baselines = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    if item.module not in _baselines:
+        gc.collect()
+        _baselines[item.module] = open_fds()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is not None and nextitem.module is item.module:
+        return
+    before = _baselines.pop(item.module, None)
+    if before is None or getattr(item.module, "_bpfy_failed", False):
+        return
     gc.collect()
-    leaked = open_fds() - before
-    links = {fd: os.readlink(f"/proc/self/fd/{fd}") for fd in leaked
-             if os.path.exists(f"/proc/self/fd/{fd}")}
-    assert not links, f"fds leaked by this module: {links}"
+    leaked = {fd: os.readlink(f"/proc/self/fd/{fd}") for fd in open_fds() - before
+              if os.path.exists(f"/proc/self/fd/{fd}")}
+    assert not leaked, f"fds leaked by {item.module.__name__}: {leaked}"
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ BPF_HASH(raw, u64, char[4], 8);
 
 
 @pytest.fixture(scope="module")
-def b(fds_stay_flat):
+def b():
     with BPF(text=PROGRAM) as bpf:
         yield bpf
 

@@ -49,7 +49,7 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
 
 
 @pytest.fixture(scope="module")
-def b(fds_stay_flat):  # torn down before the fd check
+def b():
     cflags = [f"-DPID={os.getpid()}", f"-DSYS_GETPPID={SYS_GETPPID}"]
     with BPF(text=PROGRAM, cflags=cflags) as bpf:
         yield bpf
