@@ -1,0 +1,117 @@
+"""Guaranteed cleanup: a child holding programs of every attach type this
+kernel supports is SIGKILLed; afterwards the kernel's own listings (bpftool
+prog/link/map, the interface, the cgroup, tracefs) show nothing of it."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import wait_until
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PID = os.getpid()
+DEV, PEER = f"bpfyk{PID % 100000}", f"bpfyq{PID % 100000}"
+CGROUP = f"/sys/fs/cgroup/unified/bpfy-kill-{PID}"
+
+
+def bpftool(*args):
+    out = subprocess.run(["bpftool", "-j", *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip() or "[]")
+
+
+def ids_held_by(pid):
+    """{'prog_id': {...}, 'link_id': {...}, 'map_id': {...}} from the fdinfo
+    of every fd of process pid: the kernel objects it keeps alive."""
+    held = {"prog_id": set(), "link_id": set(), "map_id": set()}
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in held:
+                        held[key].add(int(value))
+        except OSError:
+            pass
+    return held
+
+
+@pytest.fixture(scope="module")
+def exe(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kill") / "attach_target"
+    subprocess.run(["gcc", "-O1", "-g", "-DWITH_USDT", "-o", str(path),
+                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def dev():
+    subprocess.run(["ip", "link", "add", DEV, "type", "veth", "peer", "name", PEER], check=True)
+    try:
+        subprocess.run(["ip", "link", "set", DEV, "up"], check=True)
+        yield DEV
+    finally:
+        subprocess.run(["ip", "link", "del", DEV], check=False)
+
+
+@pytest.fixture(scope="module")
+def cgroup():
+    os.mkdir(CGROUP)
+    yield CGROUP
+    os.rmdir(CGROUP)
+
+
+def tracefs_probe_entries():
+    text = ""
+    for name in ("uprobe_events", "kprobe_events"):
+        try:
+            with open(f"/sys/kernel/tracing/{name}") as f:
+                text += f.read()
+        except OSError:
+            pass
+    return text
+
+
+def test_sigkill_leaves_nothing_behind(exe, dev, cgroup):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    child = subprocess.Popen([sys.executable, os.path.join(HERE, "progs", "attach_everything.py"),
+                              exe, dev, cgroup], stdout=subprocess.PIPE, env=env)
+    try:
+        line = child.stdout.readline().decode()
+        assert line.startswith("ready"), line
+        assert int(line.split()[1]) >= 12  # attachments alive in the child
+        held = ids_held_by(child.pid)
+        progs = {p["id"] for p in bpftool("prog", "show")}
+        links = {link["id"] for link in bpftool("link", "show")}
+        maps = {m["id"] for m in bpftool("map", "show")}
+        assert len(held["prog_id"]) >= 12 and held["prog_id"] <= progs
+        assert len(held["link_id"]) >= 10 and held["link_id"] <= links
+        assert held["map_id"] and held["map_id"] <= maps
+        assert "xdp" in subprocess.run(["ip", "link", "show", dev], capture_output=True,
+                                       text=True).stdout
+        assert bpftool("cgroup", "show", cgroup)
+        assert exe not in tracefs_probe_entries()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+
+    def gone():
+        return (not held["prog_id"] & {p["id"] for p in bpftool("prog", "show")}
+                and not held["link_id"] & {link["id"] for link in bpftool("link", "show")}
+                and not held["map_id"] & {m["id"] for m in bpftool("map", "show")})
+
+    assert wait_until(gone, timeout=10, interval=0.1), "kernel objects of the child remain"
+    assert "xdp" not in subprocess.run(["ip", "link", "show", dev], capture_output=True,
+                                       text=True).stdout
+    net = bpftool("net", "show", "dev", dev)
+    assert not any(entry.get("tc") or entry.get("xdp") or entry.get("tcx")
+                   for entry in net), net
+    assert bpftool("cgroup", "show", cgroup) == []
+    assert exe not in tracefs_probe_entries()
