@@ -5,7 +5,14 @@
 
 See README.md and docs/ for the user guide.
 """
-from ._bpfy import (
+import os as _os
+
+# A side build of the extension (cmake -DBPFY_EXT_OUTPUT_DIR=...) is used
+# instead of the in-place one when BPFY_EXT_DIR names its directory.
+if _os.environ.get("BPFY_EXT_DIR"):
+    __path__.insert(0, _os.environ["BPFY_EXT_DIR"])
+
+from ._bpfy import (  # noqa: E402
     BPFError,
     BPFPermissionError,
     CompileError,

@@ -695,6 +695,7 @@ static PyMethodDef *const BPF_method_groups[] = {
 	BPF_core_methods,
 	bpfy_bpf_attach_methods,	/* bpf_attach.c: attach types beyond tracepoints */
 	bpfy_bpf_events_methods,	/* bpf_events.c: perf and ring buffer polling */
+	bpfy_bpf_maps_methods,		/* bpf_maps.c: maps created from Python */
 	NULL,
 };
 

@@ -84,6 +84,7 @@ PyObject *bpfy_bpf_detach_matching(BPFObject *self, const char *kind, const char
 /* Method groups of the BPF type, one per file (bpf_<area>.c). */
 extern PyMethodDef bpfy_bpf_attach_methods[];
 extern PyMethodDef bpfy_bpf_events_methods[];
+extern PyMethodDef bpfy_bpf_maps_methods[];
 
 /* --------------------------------------------------------------- table.c */
 int bpfy_tables_init(PyObject *module, bpfy_state *st);
