@@ -27,51 +27,10 @@ def _dtype_of(table):
         raise TypeError(f"table {table.name!r}: set event_type before read_numpy()")
     if hasattr(event_type, "_fields_"):  # ctypes
         return np.dtype(event_type)
-    return _record_dtype(event_type)
-
-
-_INT_KINDS = {1: "i1", 2: "i2", 4: "i4", 8: "i8"}
-
-
-def _record_dtype(record_type):
-    import numpy as np
-    names, formats, offsets = [], [], []
-    probe = record_type()
-    for name in record_type._fields:
-        descr = getattr(record_type, name)
-        size, offset = descr.size, descr.offset
-        value = getattr(probe, name)
-        if isinstance(value, bool):
-            fmt = "?"
-        elif isinstance(value, float):
-            fmt = "f4" if size == 4 else "f8"
-        elif isinstance(value, int):
-            signed = getattr(type(value), "signed", None)
-            fmt = _INT_KINDS.get(size, f"V{size}")
-            if signed is False or (signed is None and _looks_unsigned(record_type, name)):
-                fmt = "u" + fmt[1:]
-        elif isinstance(value, bytes):
-            fmt = f"S{size}"
-        else:
-            fmt = f"V{size}"
-        names.append(name)
-        formats.append(fmt)
-        offsets.append(offset)
-    return np.dtype({"names": names, "formats": formats, "offsets": offsets,
-                     "itemsize": table_itemsize(record_type)})
-
-
-def _looks_unsigned(record_type, name):
-    text = repr(getattr(record_type, name)).lower()
-    return "unsigned" in text or " u" in text or "(u" in text
-
-
-def table_itemsize(record_type):
-    import ctypes
-    try:
-        return len(memoryview(record_type()).cast("B"))
-    except TypeError:
-        return ctypes.sizeof(record_type)
+    spec = table._dtype_spec
+    if spec is None:
+        raise TypeError(f"table {table.name!r}: event_type {event_type!r} is not a struct")
+    return np.dtype(spec)
 
 
 def read_numpy(self, max_events=None, timeout=0):

@@ -54,6 +54,7 @@ struct bpfy_event_table {
 	Py_ssize_t event_size;		/* bytes event() reads; 0 for BYTES */
 	enum bpfy_event_decode decode;
 	bool closed;			/* close() ran on the table */
+	bool implicit;			/* the buffer was opened by read()/fileno() */
 	uint64_t lost_prev;		/* perf: losses of buffers closed earlier */
 	struct bpfy_user_ring *uring;	/* user ring buffers */
 	Py_ssize_t reserved;		/* user ring: samples not yet submitted */
@@ -158,6 +159,10 @@ void bpfy_events_release(BPFObject *owner);
  */
 int bpfy_events_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 		     PyObject *kwnames, const char *const *names, Py_ssize_t n, PyObject **out);
+
+/* numpy.dtype() arguments (names/formats/offsets/itemsize) for a record
+ * event type; None for other event types. */
+PyObject *bpfy_event_dtype_spec(bpfy_event_table *t);
 
 void bpfy_event_table_dealloc(bpfy_event_table *t);
 

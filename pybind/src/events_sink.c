@@ -10,9 +10,10 @@
 
 #include "events.h"
 
+/* The table, its object or its buffer closed (by a callback) mid-drain. */
 static bool table_gone(bpfy_event_table *t)
 {
-	return t->closed || !t->owner->obj;
+	return t->closed || !t->owner->obj || !t->src;
 }
 
 static int call_sample(void *ctx, int cpu, const void *data, uint32_t size)

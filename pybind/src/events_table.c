@@ -47,6 +47,8 @@ static int check_callable(PyObject *obj, const char *what)
 	return -1;
 }
 
+static void close_buffer(bpfy_event_table *t);
+
 /* Opens the table's buffer in the object's poller. 0 or -1. */
 static int open_buffer(bpfy_event_table *t, size_t page_cnt, uint32_t wakeup)
 {
@@ -56,17 +58,27 @@ static int open_buffer(bpfy_event_table *t, size_t page_cnt, uint32_t wakeup)
 	const char *name = PyUnicode_AsUTF8(t->name);
 	bpfy_poller *p;
 
+	sink.ctx = t;
+	if (t->callback == Py_None)
+		sink.sample = NULL;	/* read() only: object-wide polls skip it */
 	if (bpfy_event_table_source(t)) {
-		bpfy_raise_errno(t->st, EEXIST, "table '%s': a %s is already open", name,
-				 kind_word(t));
-		return -1;
+		if (!t->implicit) {
+			bpfy_raise_errno(t->st, EEXIST, "table '%s': a %s is already open", name,
+					 kind_word(t));
+			return -1;
+		}
+		/* opened by read(): a ring keeps its records, a perf buffer is
+		 * reopened with the caller's sizes */
+		if (t->kind == BPFY_EVENTS_RING) {
+			bpfy_event_source__set_sink(t->src, &sink);
+			t->implicit = false;
+			return 0;
+		}
+		close_buffer(t);
 	}
 	p = bpfy_poller_of(t->owner, true);
 	if (!p)
 		return -1;
-	sink.ctx = t;
-	if (t->callback == Py_None)
-		sink.sample = NULL;	/* read() only: object-wide polls skip it */
 	opts.page_cnt = page_cnt;
 	opts.wakeup_events = wakeup;
 	if (t->kind == BPFY_EVENTS_PERF)
@@ -78,6 +90,7 @@ static int open_buffer(bpfy_event_table *t, size_t page_cnt, uint32_t wakeup)
 		return -1;
 	}
 	Py_XSETREF(t->poller, (bpfy_poller *)Py_NewRef(p));
+	t->implicit = false;
 	return 0;
 }
 
@@ -232,13 +245,15 @@ static int ensure_open(bpfy_event_table *t)
 		return -1;
 	if (bpfy_event_table_source(t))
 		return 0;
-	if (!t->callback)
-		t->callback = Py_NewRef(Py_None);
 	if (!t->lost_cb)
 		t->lost_cb = Py_NewRef(Py_None);
 	if (!t->cb_ctx)
 		t->cb_ctx = Py_NewRef(Py_None);
-	return open_buffer(t, IMPLICIT_PERF_PAGES, 1);
+	Py_XSETREF(t->callback, Py_NewRef(Py_None));
+	if (open_buffer(t, IMPLICIT_PERF_PAGES, 1))
+		return -1;
+	t->implicit = true;
+	return 0;
 }
 
 PyDoc_STRVAR(read_doc,
@@ -431,6 +446,11 @@ static PyObject *get_event_size(bpfy_event_table *t, void *closure)
 	return PyLong_FromSsize_t(t->event_size);
 }
 
+static PyObject *get_dtype_spec(bpfy_event_table *t, void *closure)
+{
+	return bpfy_event_dtype_spec(t);
+}
+
 static PyObject *get_closed(bpfy_event_table *t, void *closure)
 {
 	return PyBool_FromLong(t->closed || !t->owner->obj);
@@ -527,6 +547,8 @@ static PyGetSetDef table_getset[] = {
 	{ "event_size", (getter)get_event_size, NULL, "Bytes of one decoded record (0: bytes).",
 	  NULL },
 	{ "closed", (getter)get_closed, NULL, "True once the table or its BPF object closed.", NULL },
+	{ "_dtype_spec", (getter)get_dtype_spec, NULL,
+	  "numpy.dtype() arguments for a record event_type, else None.", NULL },
 	{ "is_open", (getter)get_is_open, NULL, "True while a buffer is open.", NULL },
 	{ NULL },
 };

@@ -86,8 +86,8 @@ static void *reserve(bpfy_event_table *t, Py_ssize_t size, int timeout_ms)
 	}
 	if (!p) {
 		err = errno;
-		bpfy_raise_errno(t->st, err, "table '%U': reserving %zd bytes in the user ring buffer%s",
-				 t->name, size, err == ENOSPC ? " (full)" : "");
+		bpfy_raise_errno(t->st, err, "table '%s': reserving %zd bytes in the user ring buffer%s",
+				 PyUnicode_AsUTF8(t->name), size, err == ENOSPC ? " (full)" : "");
 	}
 	return p;
 }
