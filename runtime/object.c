@@ -143,6 +143,8 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 	memcpy(obj->elf, elf, size);
 	obj->elf_size = size;
 	open_opts.object_name = obj->name;
+	/* pinned maps need bpffs; mount it if absent (a failure shows up at pin time) */
+	bpfy_bpffs_ensure(NULL);
 	if (opts && opts->log_level)
 		open_opts.kernel_log_level = opts->log_level;
 
