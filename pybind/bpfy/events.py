@@ -19,10 +19,26 @@ class EventsMixin:
         return super().__getitem__(name)
 
 
+_DTYPES = {}
+
+
 def _dtype_of(table):
     """A numpy dtype for the table's event_type (bpfy record or ctypes)."""
-    import numpy as np
     event_type = table.event_type
+    try:
+        return _DTYPES[event_type]
+    except (KeyError, TypeError):
+        pass
+    dtype = _build_dtype(table, event_type)
+    try:
+        _DTYPES[event_type] = dtype
+    except TypeError:
+        pass
+    return dtype
+
+
+def _build_dtype(table, event_type):
+    import numpy as np
     if event_type is None:
         raise TypeError(f"table {table.name!r}: set event_type before read_numpy()")
     if hasattr(event_type, "_fields_"):  # ctypes

@@ -56,6 +56,8 @@ struct bpfy_event_table {
 	bool closed;			/* close() ran on the table */
 	bool implicit;			/* the buffer was opened by read()/fileno() */
 	uint64_t lost_prev;		/* perf: losses of buffers closed earlier */
+	char *scratch;			/* _read_raw()'s buffer, kept between reads */
+	size_t scratch_cap;
 	struct bpfy_user_ring *uring;	/* user ring buffers */
 	Py_ssize_t reserved;		/* user ring: samples not yet submitted */
 	PyObject *weakreflist;
@@ -112,18 +114,16 @@ struct bpfy_list_sink {
 };
 void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject *list);
 
-/* A sink packing records, cut or zero-padded to `rec_size` bytes, into a
- * growing bytearray (no exports while it runs). */
+/* A sink packing records, cut or zero-padded to `rec_size` bytes, into the
+ * table's scratch buffer. */
 struct bpfy_copy_sink {
 	struct bpfy_event_sink sink;
-	PyObject *array;	/* strong until finish */
-	char *buf;
-	size_t used, cap;
+	bpfy_event_table *t;
+	size_t used;
 	uint32_t rec_size;
 };
-/* 0 or -1 with MemoryError; cap_records: room to reserve up front. */
-int bpfy_copy_sink_init(struct bpfy_copy_sink *s, uint32_t rec_size, size_t cap_records);
-/* The bytearray trimmed to the records copied (new ref), or NULL. */
+void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size);
+/* A bytearray of the records copied (new ref), or NULL. */
 PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s);
 
 /* events_decode.c: the record type named by the dialect's BTF marker

@@ -92,14 +92,23 @@ void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject
 
 /* ------------------------------------------------------------ copy sink */
 
-static int copy_grow(struct bpfy_copy_sink *s)
+/* Records go to a scratch buffer the table keeps between reads (fresh
+ * large allocations cost page faults and munmap shootdowns per read), and
+ * leave in one exact-size bytearray. */
+static int copy_grow(struct bpfy_copy_sink *s, size_t need)
 {
-	size_t cap = s->cap ? s->cap * 2 : (size_t)s->rec_size * 1024;
+	size_t cap = s->t->scratch_cap ? s->t->scratch_cap : 65536;
+	char *grown;
 
-	if (PyByteArray_Resize(s->array, (Py_ssize_t)cap))
+	while (cap < need)
+		cap *= 2;
+	grown = PyMem_RawRealloc(s->t->scratch, cap);
+	if (!grown) {
+		PyErr_NoMemory();
 		return -1;
-	s->buf = PyByteArray_AS_STRING(s->array);
-	s->cap = cap;
+	}
+	s->t->scratch = grown;
+	s->t->scratch_cap = cap;
 	return 0;
 }
 
@@ -107,12 +116,14 @@ static int copy_sample(void *ctx, int cpu, const void *data, uint32_t size)
 {
 	struct bpfy_copy_sink *s = ctx;
 	uint32_t n = size < s->rec_size ? size : s->rec_size;
+	char *at;
 
-	if (s->used + s->rec_size > s->cap && copy_grow(s))
+	if (s->used + s->rec_size > s->t->scratch_cap && copy_grow(s, s->used + s->rec_size))
 		return BPFY_SINK_STOP;
-	memcpy(s->buf + s->used, data, n);
+	at = s->t->scratch + s->used;
+	memcpy(at, data, n);
 	if (n < s->rec_size)
-		memset(s->buf + s->used + n, 0, s->rec_size - n);
+		memset(at + n, 0, s->rec_size - n);
 	s->used += s->rec_size;
 	return 0;
 }
@@ -122,31 +133,17 @@ static int copy_lost(void *ctx, int cpu, uint64_t count)
 	return 0;	/* counted by the runtime; lost_cb does not run in batch reads */
 }
 
-int bpfy_copy_sink_init(struct bpfy_copy_sink *s, uint32_t rec_size, size_t cap_records)
+void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size)
 {
 	memset(s, 0, sizeof(*s));
 	s->sink.sample = copy_sample;
 	s->sink.lost = copy_lost;
 	s->sink.ctx = s;
+	s->t = t;
 	s->rec_size = rec_size ? rec_size : 1;
-	s->array = PyByteArray_FromStringAndSize(NULL, 0);
-	if (!s->array)
-		return -1;
-	if (cap_records) {
-		s->cap = cap_records * s->rec_size / 2;
-		return copy_grow(s);
-	}
-	return 0;
 }
 
 PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s)
 {
-	PyObject *array = s->array;
-
-	s->array = NULL;
-	if (PyByteArray_Resize(array, (Py_ssize_t)s->used)) {
-		Py_DECREF(array);
-		return NULL;
-	}
-	return array;
+	return PyByteArray_FromStringAndSize(s->used ? s->t->scratch : NULL, (Py_ssize_t)s->used);
 }

@@ -292,19 +292,6 @@ PyDoc_STRVAR(read_raw_doc,
 	     "Drain records into one bytearray, each cut or zero-padded to record_size\n"
 	     "bytes (the fast path behind read_numpy()).");
 
-static size_t capacity_records(bpfy_event_table *t, uint32_t rec_size, uint64_t max)
-{
-	struct bpfy_event_source *src = bpfy_event_table_source(t);
-	size_t bytes = 0, n;
-
-	if (src && t->kind == BPFY_EVENTS_PERF)
-		bytes = bpfy_event_source__capacity(src) * 4096 * (size_t)bpfy_num_possible_cpus();
-	else if (src)
-		bytes = bpfy_event_source__capacity(src);
-	n = bytes / (rec_size + 8) + 1;
-	return max && max < n ? max : n;
-}
-
 static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t nargs,
 			  PyObject *kwnames)
 {
@@ -332,13 +319,11 @@ static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t
 		return NULL;
 	if (!argv[2])
 		timeout_ms = 0;
-	if (ensure_open(t) ||
-	    bpfy_copy_sink_init(&sink, (uint32_t)rec_size, capacity_records(t, rec_size, max)))
+	if (ensure_open(t))
 		return NULL;
-	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, &sink.sink, max, timeout_ms) < 0) {
-		Py_DECREF(sink.array);
+	bpfy_copy_sink_init(&sink, t, (uint32_t)rec_size);
+	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, &sink.sink, max, timeout_ms) < 0)
 		return NULL;
-	}
 	return bpfy_copy_sink_finish(&sink);
 }
 
@@ -506,6 +491,7 @@ void bpfy_event_table_dealloc(bpfy_event_table *t)
 		PyObject_ClearWeakRefs((PyObject *)t);
 	table_clear(t);
 	Py_CLEAR(t->name);
+	PyMem_RawFree(t->scratch);
 	tp->tp_free(t);
 	Py_DECREF(tp);
 }

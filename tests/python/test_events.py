@@ -478,3 +478,52 @@ def test_closed_object_raises_value_error():
         with pytest.raises(ValueError):
             call()
     assert table.closed and ring.closed
+
+
+def test_background_reader(b, ring):
+    from bpfy.reader import Reader
+
+    got = []
+    done = threading.Event()
+
+    def callback(ctx, data, size):
+        got.append(ring.event(data).seq)
+        if len(got) == 10:
+            done.set()
+
+    ring.open_ring_buffer(callback)
+    with Reader(b, timeout_ms=50):
+        for _ in range(10):
+            os.getppid()
+        assert done.wait(10)
+    assert len(got) == 10
+
+    def bad(ctx, data, size):
+        raise KeyError("from the reader thread")
+
+    ring.close_ring_buffer()
+    ring.open_ring_buffer(bad)
+    reader = Reader(b, timeout_ms=50).start()
+    os.getppid()
+    while reader.running:
+        threading.Event().wait(0.01)
+    with pytest.raises(KeyError):
+        reader.stop()
+
+
+@pytest.mark.skipif(not os.environ.get("BPFY_EVENTS_SOAK"),
+                    reason="soak: set BPFY_EVENTS_SOAK=seconds")
+def test_soak_ring_overflow_accounting(b):
+    """Bursts into a 4 KiB ring for BPFY_EVENTS_SOAK seconds, read as fast
+    as possible: delivered + lost == produced, exactly."""
+    import time
+    table = b["small"]
+    table.read()
+    before_prod, before_lost = b["produced"][1].value, table.lost
+    delivered = 0
+    end = time.monotonic() + float(os.environ["BPFY_EVENTS_SOAK"])
+    while time.monotonic() < end:
+        os.getpgrp()
+        delivered += len(table.read())
+    produced = b["produced"][1].value - before_prod
+    assert delivered + (table.lost - before_lost) == produced
