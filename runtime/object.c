@@ -120,6 +120,41 @@ static int collect_maps(struct bpfy_object *obj, struct bpfy_error *error)
 	return 0;
 }
 
+/*
+ * A kernel that refuses BPF trampolines fails the whole load with a bare
+ * EPERM. When a trampoline program is in the object, say that instead,
+ * with what the feature probe found. True when the error was filled.
+ */
+static bool explain_refused_trampoline(struct bpfy_object *obj, int err, struct bpfy_error *error)
+{
+	static const struct {
+		const char *prefix;
+		enum bpfy_trampoline_kind kind;
+	} sections[] = {
+		{ "fentry/", BPFY_TRAMPOLINE_FENTRY },	{ "fexit/", BPFY_TRAMPOLINE_FEXIT },
+		{ "fmod_ret/", BPFY_TRAMPOLINE_FMOD_RET }, { "lsm/", BPFY_TRAMPOLINE_LSM },
+	};
+	char reason[256];
+
+	if (err != -EPERM)
+		return false;
+	for (size_t i = 0; i < obj->prog_count; i++) {
+		for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++) {
+			if (strncmp(obj->progs[i].section, sections[k].prefix,
+				    strlen(sections[k].prefix)))
+				continue;
+			if (bpfy_trampoline__probe(sections[k].kind, reason, sizeof(reason)) != 0)
+				return false;	/* allowed, or unknown: not the cause */
+			bpfy_error__set(error, BPFY_ERR_UNSUPPORTED, EPERM,
+					"loading BPF object '%s': function '%s' (section '%s') needs "
+					"a BPF trampoline, and %s",
+					obj->name, obj->progs[i].name, obj->progs[i].section, reason);
+			return true;
+		}
+	}
+	return false;
+}
+
 struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 					  const struct bpfy_object_opts *opts,
 					  struct bpfy_error *error)
@@ -163,8 +198,14 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 	}
 	err = bpf_object__load(obj->obj);
 	if (err) {
-		snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
-		bpfy_report_load_failure(error, err, what, bpfy_libbpf_log__end());
+		char *captured = bpfy_libbpf_log__end();
+
+		if (!explain_refused_trampoline(obj, err, error)) {
+			snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
+			bpfy_report_load_failure(error, err, what, captured);
+		} else {
+			free(captured);
+		}
 		goto err_out;
 	}
 	free(bpfy_libbpf_log__end());

@@ -23,12 +23,13 @@ DEBUG_BTF = 0x20
 class Function:
     """A loaded function: what bcc's load_func returns."""
 
-    __slots__ = ("bpf", "name", "fd")
+    __slots__ = ("bpf", "name", "fd", "sock")
 
     def __init__(self, bpf, name, fd):
         self.bpf = bpf
         self.name = name
         self.fd = fd
+        self.sock = None  # attach_raw_socket sets the socket fd, as bcc does
 
     def __repr__(self):
         return f"Function(name={self.name!r}, fd={self.fd})"
@@ -110,7 +111,9 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
             with open(_find_source_file(hdr_file), encoding="utf-8") as f:
                 source = f.read() + "\n" + source
         if usdt_contexts:
-            raise NotImplementedError("USDT contexts are not supported yet")
+            from .usdt import PRELUDE
+            # the readers bcc generated per probe: one prelude, then the user's lines
+            source = PRELUDE + "#line 1\n" + source
         if device is not None:
             raise NotImplementedError("device offload is not supported")
         self.debug = debug
@@ -126,6 +129,8 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
         )
         if self.generated_source is not None:
             print(self.generated_source, file=sys.stderr)
+        for context in usdt_contexts:
+            context.attach(self)
 
     # -- attaching (bcc's keyword names) ---------------------------------------
 

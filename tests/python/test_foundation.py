@@ -347,3 +347,17 @@ def test_syscount_example_runs(tmp_path):
     out, err = child.communicate(timeout=30)
     assert child.returncode == 0, err
     assert "getppid" in out, out
+
+
+def test_refused_trampoline_is_explained_at_load():
+    """This kernel refuses BPF trampolines: the load error says so instead of a bare EPERM."""
+    from bpfy import UnsupportedError
+    text = 'SEC("fentry/do_nanosleep") int BPF_PROG(on_sleep) { return 0; }'
+    if BPF.support_kfunc():
+        with BPF(text=text) as b:
+            assert "on_sleep" in b.functions()
+        return
+    with pytest.raises(UnsupportedError) as info:
+        BPF(text=text)
+    assert info.value.errno == errno.EPERM
+    assert "trampoline" in str(info.value) and "on_sleep" in str(info.value)
