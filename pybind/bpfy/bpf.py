@@ -94,11 +94,21 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
 
     def __init__(self, src_file="", hdr_file="", text=None, debug=0, cflags=(),
                  usdt_contexts=(), allow_rlimit=True, device=None,
-                 attach_usdt_ignore_pid=False, cache_dir=None, no_cache=False):
+                 attach_usdt_ignore_pid=False, cache_dir=None, no_cache=False,
+                 obj_file=None):
         src_file = _as_text(src_file)
         hdr_file = _as_text(hdr_file)
-        if text is not None and src_file:
-            raise ValueError("give either text or src_file, not both")
+        if sum(1 for given in (text is not None, bool(src_file), obj_file is not None) if given) > 1:
+            raise ValueError("give one of text, src_file or obj_file")
+        self.debug = debug
+        if obj_file is not None:
+            # compiled ahead of time (python3 -m bpfy compile): no compiler needed
+            with open(obj_file, "rb") as f:
+                elf = f.read()
+            super().__init__("", source_name=os.fspath(obj_file), elf=elf)
+            for context in usdt_contexts:
+                context.attach(self)
+            return
         if text is not None:
             source, source_name = _as_text(text), "<text>"
         elif src_file:
@@ -106,7 +116,7 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
             with open(source_name, encoding="utf-8") as f:
                 source = f.read()
         else:
-            raise ValueError("BPF needs text= or src_file=")
+            raise ValueError("BPF needs text=, src_file= or obj_file=")
         if hdr_file:
             with open(_find_source_file(hdr_file), encoding="utf-8") as f:
                 source = f.read() + "\n" + source
@@ -116,7 +126,6 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
             source = PRELUDE + "#line 1\n" + source
         if device is not None:
             raise NotImplementedError("device offload is not supported")
-        self.debug = debug
         super().__init__(
             source,
             source_name=source_name,

@@ -207,91 +207,53 @@ static int auto_attach(BPFObject *self)
 	return 0;
 }
 
-/* A Python sequence of str → NULL-terminated argv borrowed from `list`. */
-static const char **cflags_argv(PyObject *cflags, PyObject **list_out, size_t *count)
+/* Compiles the source into elf, keeping what the object reports about it. */
+static int compile_source(BPFObject *self, const struct bpfy_py_compile_args *cargs,
+			  struct bpfy_elf *elf)
 {
-	PyObject *list = PySequence_List(cflags);
-	const char **argv;
-	Py_ssize_t n;
-
-	*list_out = list;
-	if (!list)
-		return NULL;
-	n = PyList_GET_SIZE(list);
-	argv = PyMem_Calloc(n + 1, sizeof(*argv));
-	if (!argv) {
-		PyErr_NoMemory();
-		return NULL;
+	if (bpfy_py_compile_elf(state_of(self), cargs, elf))
+		return -1;
+	self->cache_hit = elf->cache_hit;
+	if (elf->final_source) {
+		Py_XSETREF(self->generated_source, PyUnicode_FromString(elf->final_source));
+		if (!self->generated_source)
+			return -1;
 	}
-	for (Py_ssize_t i = 0; i < n; i++) {
-		argv[i] = bpfy_name_arg(PyList_GET_ITEM(list, i), "cflags items");
-		if (!argv[i]) {
-			PyMem_Free(argv);
-			return NULL;
-		}
-	}
-	*count = n;
-	return argv;
+	return 0;
 }
 
 static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "source",    "source_name", "cflags",      "include_dir",
-				  "cache_dir", "no_cache",    "keep_source", "auto_attach",
-				  "log_level", NULL };
-	const char *source, *source_name = "<text>", *include_dir = NULL, *cache_dir = NULL;
-	Py_ssize_t source_len;
-	PyObject *cflags = NULL, *cflag_list = NULL;
-	int no_cache = 0, keep_source = 0, attach = 1;
-	unsigned int log_level = 0;
-	struct bpfy_compile_opts copts = { .sz = sizeof(copts) };
+	static char *kwlist[] = { "source",      "source_name", "cflags",    "include_dir",
+				  "cache_dir",   "no_cache",    "keep_source", "auto_attach",
+				  "log_level",   "elf",         NULL };
+	struct bpfy_py_compile_args cargs = { .source_name = "<text>" };
 	struct bpfy_object_opts oopts = { .sz = sizeof(oopts) };
+	Py_buffer given = { .buf = NULL };
 	struct bpfy_elf elf = {};
 	struct bpfy_error error = {};
-	const char **argv = NULL;
-	size_t argc = 0;
-	int ret = -1, err;
+	unsigned int log_level = 0;
+	int attach = 1, ret = -1;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "s#|sOzzpppI:BPF", kwlist, &source,
-					 &source_len, &source_name, &cflags, &include_dir,
-					 &cache_dir, &no_cache, &keep_source, &attach, &log_level))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "s#|sOzzpppIy*:BPF", kwlist, &cargs.source,
+					 &cargs.source_len, &cargs.source_name, &cargs.cflags,
+					 &cargs.include_dir, &cargs.cache_dir, &cargs.no_cache,
+					 &cargs.keep_source, &attach, &log_level, &given))
 		return -1;
 	if (self->obj) {
 		PyErr_SetString(PyExc_ValueError, "BPF object is already loaded");
-		return -1;
-	}
-	if (cflags && cflags != Py_None) {
-		argv = cflags_argv(cflags, &cflag_list, &argc);
-		if (!argv)
-			goto out;
-	}
-	copts.source = source;
-	copts.source_len = source_len;
-	copts.source_name = source_name;
-	copts.cflags = argv;
-	copts.cflag_count = argc;
-	copts.include_dir = include_dir;
-	copts.cache_dir = cache_dir;
-	copts.no_cache = no_cache;
-	copts.keep_source = keep_source;
-
-	Py_BEGIN_ALLOW_THREADS
-	err = bpfy_compile(&copts, &elf, &error);
-	Py_END_ALLOW_THREADS
-	if (err) {
-		bpfy_bpf_raise(self, &error);
 		goto out;
 	}
-	self->cache_hit = elf.cache_hit;
-	if (elf.final_source) {
-		Py_XSETREF(self->generated_source, PyUnicode_FromString(elf.final_source));
-		if (!self->generated_source)
-			goto out;
-	}
-	oopts.name = source_name;
+	/* elf=: an object compiled ahead of time (obj_file); no compiler runs */
+	if (!given.buf && compile_source(self, &cargs, &elf))
+		goto out;
+	oopts.name = cargs.source_name;
 	oopts.log_level = log_level;
 	Py_BEGIN_ALLOW_THREADS
-	self->obj = bpfy_object__open_elf(elf.data, elf.size, &oopts, &error);
+	if (given.buf)
+		self->obj = bpfy_object__open_elf(given.buf, given.len, &oopts, &error);
+	else
+		self->obj = bpfy_object__open_elf(elf.data, elf.size, &oopts, &error);
 	Py_END_ALLOW_THREADS
 	if (!self->obj) {
 		bpfy_bpf_raise(self, &error);
@@ -303,13 +265,87 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 	}
 	ret = 0;
 out:
+	if (given.buf)
+		PyBuffer_Release(&given);
 	bpfy_elf__release(&elf);
-	PyMem_Free(argv);
-	Py_XDECREF(cflag_list);
 	return ret;
 }
 
 /* ------------------------------------------------------------- attaching */
+
+/* Attaches fn_name at target through `attach`, once per (kind, target, fn). */
+typedef struct bpfy_link *(*attach_fn)(struct bpfy_prog *prog, const char *target,
+					 struct bpfy_error *error);
+
+static PyObject *attach_once(BPFObject *self, const char *kind, const char *target,
+			     const char *fn_name, attach_fn attach)
+{
+	struct bpfy_error error = {};
+	struct bpfy_prog *prog;
+	struct bpfy_link *link;
+	int attached = bpfy_bpf_has_link(self, kind, target, fn_name);
+
+	if (attached < 0)
+		return NULL;
+	if (attached)
+		return bpfy_raise_errno(state_of(self), EEXIST, "'%s' is already attached to %s '%s'",
+					fn_name, kind, target);
+	prog = bpfy_bpf_find_function(self, fn_name);
+	if (!prog)
+		return NULL;
+	link = attach(prog, target, &error);
+	if (!link)
+		return bpfy_bpf_raise(self, &error);
+	if (bpfy_bpf_store_link(self, kind, target, fn_name, link))
+		return NULL;
+	Py_RETURN_NONE;
+}
+
+/* "category:event" → the two parts; the caller checked the form. */
+static struct bpfy_link *attach_tracepoint_target(struct bpfy_prog *prog, const char *target,
+						  struct bpfy_error *error)
+{
+	const char *colon = strchr(target, ':');
+	char category[256];
+
+	snprintf(category, sizeof(category), "%.*s", (int)(colon - target), target);
+	return bpfy_prog__attach_tracepoint(prog, category, colon + 1, error);
+}
+
+/* Parses (tp, fn_name) of an attach method; 0 or -1 with an exception set. */
+static int attach_args(BPFObject *self, PyObject *args, PyObject *kwds, const char *method,
+		       const char **tp, const char **fn_name)
+{
+	static char *kwlist[] = { "tp", "fn_name", NULL };
+	PyObject *tp_obj, *fn_obj;
+	char format[64];
+
+	snprintf(format, sizeof(format), "OO:%s", method);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, format, kwlist, &tp_obj, &fn_obj) ||
+	    bpfy_bpf_check_open(self))
+		return -1;
+	*tp = bpfy_name_arg(tp_obj, "tp");
+	*fn_name = *tp ? bpfy_name_arg(fn_obj, "fn_name") : NULL;
+	return *fn_name ? 0 : -1;
+}
+
+/* Parses (tp, fn_name=None) of a detach method; 0 or -1 with an exception set. */
+static int detach_args(PyObject *args, PyObject *kwds, const char *method, const char **tp,
+		       const char **fn_name)
+{
+	static char *kwlist[] = { "tp", "fn_name", NULL };
+	PyObject *tp_obj, *fn_obj = Py_None;
+	char format[64];
+
+	snprintf(format, sizeof(format), "O|O:%s", method);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, format, kwlist, &tp_obj, &fn_obj))
+		return -1;
+	*fn_name = NULL;
+	*tp = bpfy_name_arg(tp_obj, "tp");
+	if (!*tp || (fn_obj != Py_None && !(*fn_name = bpfy_name_arg(fn_obj, "fn_name"))))
+		return -1;
+	return 0;
+}
 
 PyDoc_STRVAR(attach_tracepoint_doc,
 	     "attach_tracepoint(tp, fn_name)\n--\n\n"
@@ -318,45 +354,17 @@ PyDoc_STRVAR(attach_tracepoint_doc,
 
 static PyObject *BPF_attach_tracepoint(BPFObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "tp", "fn_name", NULL };
-	PyObject *tp_obj, *fn_obj;
 	const char *tp, *fn_name, *colon;
-	struct bpfy_error error = {};
-	struct bpfy_prog *prog;
-	struct bpfy_link *link;
-	char category[256];
-	int attached;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:attach_tracepoint", kwlist, &tp_obj,
-					 &fn_obj) ||
-	    bpfy_bpf_check_open(self))
-		return NULL;
-	tp = bpfy_name_arg(tp_obj, "tp");
-	fn_name = tp ? bpfy_name_arg(fn_obj, "fn_name") : NULL;
-	if (!fn_name)
+	if (attach_args(self, args, kwds, "attach_tracepoint", &tp, &fn_name))
 		return NULL;
 	colon = strchr(tp, ':');
-	if (!colon || colon == tp || !colon[1] || (size_t)(colon - tp) >= sizeof(category)) {
+	if (!colon || colon == tp || !colon[1] || colon - tp >= 256) {
 		PyErr_Format(PyExc_ValueError, "tracepoint '%s' is not of the form 'category:event'",
 			     tp);
 		return NULL;
 	}
-	snprintf(category, sizeof(category), "%.*s", (int)(colon - tp), tp);
-	attached = bpfy_bpf_has_link(self, "tracepoint", tp, fn_name);
-	if (attached < 0)
-		return NULL;
-	if (attached)
-		return bpfy_raise_errno(state_of(self), EEXIST, "'%s' is already attached to '%s'",
-					fn_name, tp);
-	prog = bpfy_bpf_find_function(self, fn_name);
-	if (!prog)
-		return NULL;
-	link = bpfy_prog__attach_tracepoint(prog, category, colon + 1, &error);
-	if (!link)
-		return bpfy_bpf_raise(self, &error);
-	if (bpfy_bpf_store_link(self, "tracepoint", tp, fn_name, link))
-		return NULL;
-	Py_RETURN_NONE;
+	return attach_once(self, "tracepoint", tp, fn_name, attach_tracepoint_target);
 }
 
 PyDoc_STRVAR(detach_tracepoint_doc,
@@ -365,15 +373,9 @@ PyDoc_STRVAR(detach_tracepoint_doc,
 
 static PyObject *BPF_detach_tracepoint(BPFObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "tp", "fn_name", NULL };
-	PyObject *tp_obj, *fn_obj = Py_None;
-	const char *tp, *fn_name = NULL;
+	const char *tp, *fn_name;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:detach_tracepoint", kwlist, &tp_obj,
-					 &fn_obj))
-		return NULL;
-	tp = bpfy_name_arg(tp_obj, "tp");
-	if (!tp || (fn_obj != Py_None && !(fn_name = bpfy_name_arg(fn_obj, "fn_name"))))
+	if (detach_args(args, kwds, "detach_tracepoint", &tp, &fn_name))
 		return NULL;
 	return bpfy_bpf_detach_matching(self, "tracepoint", tp, fn_name);
 }
@@ -384,37 +386,12 @@ PyDoc_STRVAR(attach_raw_tracepoint_doc,
 
 static PyObject *BPF_attach_raw_tracepoint(BPFObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "tp", "fn_name", NULL };
-	PyObject *tp_obj, *fn_obj;
 	const char *tp, *fn_name;
-	struct bpfy_error error = {};
-	struct bpfy_prog *prog;
-	struct bpfy_link *link;
-	int attached;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:attach_raw_tracepoint", kwlist, &tp_obj,
-					 &fn_obj) ||
-	    bpfy_bpf_check_open(self))
+	if (attach_args(self, args, kwds, "attach_raw_tracepoint", &tp, &fn_name))
 		return NULL;
-	tp = bpfy_name_arg(tp_obj, "tp");
-	fn_name = tp ? bpfy_name_arg(fn_obj, "fn_name") : NULL;
-	if (!fn_name)
-		return NULL;
-	attached = bpfy_bpf_has_link(self, "raw_tracepoint", tp, fn_name);
-	if (attached < 0)
-		return NULL;
-	if (attached)
-		return bpfy_raise_errno(state_of(self), EEXIST, "'%s' is already attached to '%s'",
-					fn_name, tp);
-	prog = bpfy_bpf_find_function(self, fn_name);
-	if (!prog)
-		return NULL;
-	link = bpfy_prog__attach_raw_tracepoint(prog, tp, &error);
-	if (!link)
-		return bpfy_bpf_raise(self, &error);
-	if (bpfy_bpf_store_link(self, "raw_tracepoint", tp, fn_name, link))
-		return NULL;
-	Py_RETURN_NONE;
+	return attach_once(self, "raw_tracepoint", tp, fn_name,
+			   bpfy_prog__attach_raw_tracepoint);
 }
 
 PyDoc_STRVAR(detach_raw_tracepoint_doc,
@@ -423,15 +400,9 @@ PyDoc_STRVAR(detach_raw_tracepoint_doc,
 
 static PyObject *BPF_detach_raw_tracepoint(BPFObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *kwlist[] = { "tp", "fn_name", NULL };
-	PyObject *tp_obj, *fn_obj = Py_None;
-	const char *tp, *fn_name = NULL;
+	const char *tp, *fn_name;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:detach_raw_tracepoint", kwlist, &tp_obj,
-					 &fn_obj))
-		return NULL;
-	tp = bpfy_name_arg(tp_obj, "tp");
-	if (!tp || (fn_obj != Py_None && !(fn_name = bpfy_name_arg(fn_obj, "fn_name"))))
+	if (detach_args(args, kwds, "detach_raw_tracepoint", &tp, &fn_name))
 		return NULL;
 	return bpfy_bpf_detach_matching(self, "raw_tracepoint", tp, fn_name);
 }
@@ -663,9 +634,10 @@ static PyMemberDef BPF_members[] = {
 
 PyDoc_STRVAR(BPF_doc, "BPF(source, source_name='<text>', cflags=(), include_dir=None,\n"
 		      "    cache_dir=None, no_cache=False, keep_source=False, auto_attach=True,\n"
-		      "    log_level=0)\n--\n\n"
+		      "    log_level=0, elf=None)\n--\n\n"
 		      "Compile BPF C source (bcc dialect or libbpf style), load it and attach\n"
-		      "the functions whose names or sections say where. bpfy.BPF is the\n"
+		      "the functions whose names or sections say where. With elf= (bytes of an\n"
+		      "object compiled ahead of time) no compiler runs. bpfy.BPF is the\n"
 		      "bcc-compatible front end built on this type.");
 
 static PyType_Slot BPF_slots[] = {

@@ -96,6 +96,20 @@ int bpfy_tables_init(PyObject *module, bpfy_state *st);
 PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map);
 
 /* ------------------------------------------------------------- compile.c */
+struct bpfy_py_compile_args {
+	const char *source;
+	Py_ssize_t source_len;
+	const char *source_name;
+	PyObject *cflags;		/* sequence of str/bytes, or NULL/None */
+	const char *include_dir;
+	const char *cache_dir;
+	int no_cache;
+	int keep_source;
+};
+
+/* Compiles with the GIL released. 0, or -1 with the exception set. */
+int bpfy_py_compile_elf(bpfy_state *st, const struct bpfy_py_compile_args *args,
+			struct bpfy_elf *out);
 PyObject *bpfy_py_compile(PyObject *module, PyObject *args, PyObject *kwds);
 extern const char bpfy_compile_doc[];
 

@@ -361,3 +361,17 @@ def test_refused_trampoline_is_explained_at_load():
         BPF(text=text)
     assert info.value.errno == errno.EPERM
     assert "trampoline" in str(info.value) and "on_sleep" in str(info.value)
+
+
+def test_obj_file_loads_without_a_compiler(tmp_path, monkeypatch):
+    """An object compiled ahead of time loads with no clang at all."""
+    from bpfy import _bpfy, paths
+    elf = _bpfy.compile(COUNT_BY_SYSCALL, cflags=[f"-DTARGET_PID={PID}"],
+                        include_dir=paths.include_dir())
+    obj = tmp_path / "prog.bpfy.o"
+    obj.write_bytes(elf)
+    monkeypatch.setenv("BPFY_CLANG", "/nonexistent/clang")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with BPF(obj_file=str(obj)) as b:
+        make_getppid_calls(6)
+        assert b["counts"][SYS_GETPPID].value == 6
