@@ -8,7 +8,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 
 # Debian packages needed to build, test and run bpfy.
-DEB_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config cmake make gcc \
+DEB_PACKAGES := clang llvm libclang-14-dev libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config cmake make gcc \
 	python3 python3-dev python3-pytest python3-setuptools python3-numpy \
 	iproute2 bpftool linux-libc-dev \
 	systemtap-sdt-dev

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "implicit_reads.h"
 #include "internal.h"
 #include "rewrite.h"
 #include "tpformat.h"
@@ -175,6 +176,30 @@ static int report_clang_failure(struct compile_job *job, const char *log, size_t
 	return -EINVAL;
 }
 
+/* bcc's implicit kernel reads: rewrites job->rw.source in place (same lines). */
+static int implicit_reads(struct compile_job *job, const char *src_path, const char *const *flags,
+			  size_t nflags, struct bpfy_error *error)
+{
+	struct bpfy_implicit_args args = {
+		.source = job->rw.source, .source_len = job->rw.source_len, .path = src_path,
+		.argv = flags, .argc = nflags,
+	};
+	char *rewritten = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!bpfy_implicit__wanted(job->rw.source, job->rw.source_len, job->opts->cflags,
+				   job->opts->cflag_count))
+		return 0;
+	err = bpfy_implicit__rewrite(&args, &rewritten, &len, error);
+	if (err || !rewritten)
+		return err;
+	free(job->rw.source);
+	job->rw.source = rewritten;
+	job->rw.source_len = len;
+	return 0;
+}
+
 static int run_clang(struct compile_job *job, const char *pch, void **obj, size_t *obj_size,
 		     struct bpfy_error *error)
 {
@@ -193,13 +218,13 @@ static int run_clang(struct compile_job *job, const char *pch, void **obj, size_
 		job->tmpdir[0] = '\0';
 		return err;
 	}
-	err = write_tmp(job, "source.bpf.c", job->rw.source, job->rw.source_len, src, sizeof(src),
-			error);
-	if (!err && job->tp_header.len)
+	snprintf(src, sizeof(src), "%s/source.bpf.c", job->tmpdir);
+	if (job->tp_header.len) {
 		err = write_tmp(job, "tracepoints.h", job->tp_header.data, job->tp_header.len, tph,
 				sizeof(tph), error);
-	if (err)
-		return err;
+		if (err)
+			return err;
+	}
 	snprintf(out, sizeof(out), "%s/out.o", job->tmpdir);
 	snprintf(inc_compat, sizeof(inc_compat), "-I%s/compat", job->include_dir);
 	snprintf(inc, sizeof(inc), "-I%s", job->include_dir);
@@ -219,16 +244,18 @@ static int run_clang(struct compile_job *job, const char *pch, void **obj, size_
 	argv[n++] = job->kernel.sysinc;
 	for (i = 0; i < job->opts->cflag_count; i++)
 		argv[n++] = job->opts->cflags[i];
-	/* The PCH's cache key covers the content of every header it holds, so
-	 * clang's own mtime check would only reject it after a checkout or copy. */
-	argv[n++] = "-Xclang";
-	argv[n++] = "-fno-validate-pch";
 	argv[n++] = "-include-pch";
 	argv[n++] = pch;
 	if (job->tp_header.len) {
 		argv[n++] = "-include";
 		argv[n++] = tph;
 	}
+	err = implicit_reads(job, src, argv + 1, n - 1, error);
+	if (!err)
+		err = write_tmp(job, "source.bpf.c", job->rw.source, job->rw.source_len, src,
+				sizeof(src), error);
+	if (err)
+		return err;
 	argv[n++] = "-c";
 	argv[n++] = src;
 	argv[n++] = "-o";

@@ -279,6 +279,18 @@ struct bpf_stacktrace {
 
 /* ----------------------------------------------------------- helpers */
 
+/* An implicit kernel read (bpfy wraps member accesses through kernel pointers
+ * in this; see docs/dialect.md). The field's offset is CO-RE relocated
+ * (vmlinux.h types carry preserve_access_index); the load is a probe read. */
+#define BPFY_KREAD(x)								\
+	({									\
+		__auto_type __bpfy_p = &(x);					\
+		typeof(*__bpfy_p) __bpfy_v;					\
+		bpf_probe_read_kernel((void *)&__bpfy_v, sizeof(__bpfy_v),	\
+				      (const void *)__bpfy_p);			\
+		__bpfy_v;							\
+	})
+
 /* bcc's bpf_probe_read is the kernel one (use bpf_probe_read_user for user memory). */
 #define bpf_probe_read bpf_probe_read_kernel
 #define bpf_probe_read_str bpf_probe_read_kernel_str
