@@ -45,6 +45,7 @@ demo: build
 
 bench: build
 	$(PYTHON) bench/startup.py
+	$(PYTHON) bench/events.py
 
 clean:
 	rm -rf $(BUILD_DIR) pybind/bpfy/_bpfy*.so

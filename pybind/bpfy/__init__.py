@@ -20,6 +20,7 @@ from ._bpfy import (  # noqa: E402
     VerifierError,
 )
 from .bpf import BPF, Function
+from .reader import Reader
 
 __all__ = [
     "BPF",
@@ -27,6 +28,7 @@ __all__ = [
     "BPFPermissionError",
     "CompileError",
     "Function",
+    "Reader",
     "UnsupportedError",
     "VerifierError",
 ]

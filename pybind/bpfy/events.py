@@ -3,20 +3,12 @@ the event tables that are not hot paths (numpy views, asyncio streams).
 
 The work happens in C (pybind/src/events*.c): draining, decoding, waiting.
 """
-import asyncio
-
 from . import _bpfy
 
 
 class EventsMixin:
-    """perf_buffer_poll, ring_buffer_poll/consume, poll, fileno come from the
-    C type; this mixin routes b[name] of event maps to their table types."""
-
-    def __getitem__(self, name):
-        table = self._event_table(name)
-        if table is not None:
-            return table
-        return super().__getitem__(name)
+    """perf_buffer_poll, ring_buffer_poll/consume, poll and fileno come from
+    the C type; b[name] of a perf/ring buffer map is its event table."""
 
 
 _DTYPES = {}
@@ -63,6 +55,8 @@ def read_numpy(self, max_events=None, timeout=0):
 async def stream(self, max_events=4096):
     """async for ev in table.stream(): decoded records as they arrive, read
     in batches of up to max_events whenever the table's fd is readable."""
+    import asyncio  # only for streams: importing it costs ~20 ms at startup
+
     loop = asyncio.get_running_loop()
     fd = self.fileno()
     while True:

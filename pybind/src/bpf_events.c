@@ -91,35 +91,6 @@ static PyObject *events_fileno(BPFObject *self, PyObject *unused)
 	return PyLong_FromLong(bpfy_events__fd(p->events, BPFY_EVENTS_ALL));
 }
 
-/* b[name] for event maps, until the table factory calls
- * bpfy_event_table_new() itself: the table (cached in self->tables like
- * every table), or None for other map types. */
-static PyObject *event_table(BPFObject *self, PyObject *key)
-{
-	struct bpfy_map *map;
-	PyObject *table;
-	const char *name;
-
-	if (bpfy_bpf_check_open(self))
-		return NULL;
-	table = PyDict_GetItemWithError(self->tables, key);
-	if (table)
-		return Py_NewRef(table);
-	if (PyErr_Occurred() || !(name = bpfy_name_arg(key, "table name")))
-		return NULL;
-	map = bpfy_object__map_by_name(self->obj, name);
-	if (!map)
-		Py_RETURN_NONE;
-	table = bpfy_event_table_new(bpfy_state_from_type(Py_TYPE(self)), self, map);
-	if (!table)
-		return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
-	if (PyDict_SetItem(self->tables, key, table)) {
-		Py_DECREF(table);
-		return NULL;
-	}
-	return table;
-}
-
 static PyObject *event_types(PyObject *cls, PyObject *unused)
 {
 	PyObject *module = PyType_GetModuleByDef((PyTypeObject *)cls, &bpfy_module_def);
@@ -172,8 +143,6 @@ PyMethodDef bpfy_bpf_events_methods[] = {
 	{ "ring_buffer_consume", (PyCFunction)ring_buffer_consume, METH_NOARGS,
 	  ring_buffer_consume_doc },
 	{ "fileno", (PyCFunction)events_fileno, METH_NOARGS, fileno_doc },
-	{ "_event_table", (PyCFunction)event_table, METH_O,
-	  "_event_table(name)\n--\n\nThe event table named name, or None for other maps." },
 	{ "_event_types", (PyCFunction)event_types, METH_NOARGS | METH_CLASS,
 	  "_event_types()\n--\n\nThe event table types by name (creating them once)." },
 	{ NULL },

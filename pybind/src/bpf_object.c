@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ext.h"
+#include "events.h"
 
 #define LINK_CAPSULE "bpfy.link"
 
@@ -27,7 +28,9 @@ static bpfy_state *state_of(BPFObject *self)
 
 static void release(BPFObject *self)
 {
-	/* links first: they detach while the programs are still known */
+	/* buffers first (they may be polled from a callback), then links, which
+	 * detach while the programs are still known */
+	bpfy_events_release(self);
 	if (self->links)
 		PyDict_Clear(self->links);
 	if (self->tables)

@@ -1,5 +1,6 @@
 /* The _bpfy extension module: multi-phase init (PEP 489) with module state. */
 #include "ext.h"
+#include "events.h"
 
 bpfy_state *bpfy_state_from_module(PyObject *module)
 {
@@ -41,7 +42,8 @@ static int module_exec(PyObject *module)
 	bpfy_state *st = bpfy_state_from_module(module);
 
 	if (bpfy_errors_init(module, st) || bpfy_records_init(module, st) ||
-	    bpfy_tables_init(module, st) || bpfy_bpf_type_init(module, st))
+	    bpfy_tables_init(module, st) || bpfy_events_init(module, st) ||
+	    bpfy_bpf_type_init(module, st))
 		return -1;
 	if (PyModule_AddIntConstant(module, "NUM_POSSIBLE_CPUS", bpfy_num_possible_cpus()))
 		return -1;
