@@ -320,11 +320,14 @@ METHODS = {
 
 
 def install(table_type=None):
-    """Add the histogram methods to table_type (default: bpfy's base Table
-    type, so that every table family inherits them). Idempotent."""
+    """Add the histogram methods, and display's _repr_html_/plot/to_pandas,
+    to table_type (default: bpfy's base Table type, so that every table
+    family inherits them). Idempotent."""
+    from . import display
     if table_type is None:
         from . import _bpfy
         table_type = _bpfy.Table
     for name, func in METHODS.items():
         setattr(table_type, name, func)
+    display.install(table_type)
     return table_type
