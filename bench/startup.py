@@ -53,18 +53,30 @@ def c_reference(cache_dir):
     return float(out.stdout.strip())
 
 
+def first_compile(cache_dir):
+    """(d) in a process of its own: its time and that process's peak RSS."""
+    code = ("import sys, time, resource; sys.path.insert(0, %r); from bpfy import BPF; "
+            "t = time.perf_counter(); b = BPF(text=%r, cache_dir=%r); "
+            "print((time.perf_counter() - t) * 1e3, "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+            % (os.path.join(REPO, "pybind"), PROGRAM, cache_dir))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    ms, rss = out.stdout.split()
+    return float(ms), float(rss)
+
+
 def main():
     fresh = tempfile.mkdtemp(prefix="bpfy-bench-")
     os.chmod(fresh, 0o700)
-    first, _ = time_construct(PROGRAM, fresh)
+    first, first_rss = first_compile(fresh)
     new_source = [time_construct(PROGRAM + f"/* {uuid.uuid4()} */", fresh)[0] for _ in range(ROUNDS)]
     hits = []
     for _ in range(ROUNDS):
         elapsed, hit = time_construct(PROGRAM, fresh)
         assert hit, "expected a cache hit"
         hits.append(elapsed)
-    c_ms = c_reference(fresh)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c_ms = c_reference(fresh)
 
     b_ms = statistics.median(hits)
     c_new = statistics.median(new_source)
@@ -72,8 +84,9 @@ def main():
     print(f"  (a) C libbpf open+load+attach        {c_ms:8.2f}")
     print(f"  (b) bpfy cache hit                    {b_ms:8.2f}   (+{b_ms - c_ms:.2f} over C; target <= +10)")
     print(f"  (c) bpfy new source, PCH present      {c_new:8.2f}   (target <= 60)")
-    print(f"  (d) bpfy first compile, fresh cache   {first:8.2f}")
-    print(f"  peak RSS of the Python process        {rss_mib:8.1f} MiB (target <= 30)")
+    print(f"  (d) bpfy first compile, fresh cache   {first:8.2f}   (vmlinux.h and PCH built once per kernel)")
+    print(f"  peak RSS, process doing (b) and (c)   {rss_mib:8.1f} MiB (target <= 30)")
+    print(f"  peak RSS, process doing (d)           {first_rss:8.1f} MiB")
     print(f"  ratio (a)/(b)                         {c_ms / b_ms:8.2f}")
 
 
