@@ -362,6 +362,28 @@ static void taint_params(struct ir_func *f)
 	}
 }
 
+/* The node's text is `<base> -> <member>` or `<base> . <member>`. */
+static bool spelled_as_member(const struct ir_func *f, int i)
+{
+	const struct ir_tree *t = f->tree;
+	const struct ir_node *n = &t->nodes[i];
+	CXString s = f->lc->clang_getCursorSpelling(n->cursor);
+	const char *member = f->lc->clang_getCString(s);
+	size_t len = strlen(member);
+	uint32_t k = n->end;
+	bool ok = len && n->end - n->start > len &&
+		  !memcmp(t->src + n->end - len, member, len);
+
+	f->lc->clang_disposeString(s);
+	if (!ok)
+		return false;
+	k -= (uint32_t)len;
+	while (k > n->start && isspace((unsigned char)t->src[k - 1]))
+		k--;
+	return (k > n->start && t->src[k - 1] == '.') ||
+	       (k > n->start + 1 && t->src[k - 1] == '>' && t->src[k - 2] == '-');
+}
+
 static void analyze_function(struct ir_tree *tree, CXCursor fn)
 {
 	struct ir_func f = { .tree = tree, .lc = tree->lc };
@@ -376,8 +398,8 @@ static void analyze_function(struct ir_tree *tree, CXCursor fn)
 		n = &tree->nodes[i];
 		if (n->kind != CXCursor_MemberRefExpr || !n->in_file)
 			continue;
-		if (is_kernel_lvalue(&f, (int)i) && !is_array_or_bitfield(&f, n->cursor) &&
-		    is_loaded(&f, (int)i))
+		if (spelled_as_member(&f, (int)i) && is_kernel_lvalue(&f, (int)i) &&
+		    !is_array_or_bitfield(&f, n->cursor) && is_loaded(&f, (int)i))
 			ir_tree__wrap(tree, n->start, n->end);
 	}
 }

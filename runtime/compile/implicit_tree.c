@@ -14,6 +14,34 @@ struct build_ctx {
 	int ord;
 };
 
+/* Parentheses and brackets balance, outside of string and char literals. */
+static bool balanced(const char *text, size_t len)
+{
+	int paren = 0, bracket = 0;
+	char quote = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (quote) {
+			if (c == '\\')
+				i++;
+			else if (c == quote)
+				quote = 0;
+			continue;
+		}
+		if (c == '"' || c == '\'')
+			quote = c;
+		else if (c == '#')
+			return false;
+		paren += (c == '(') - (c == ')');
+		bracket += (c == '[') - (c == ']');
+		if (paren < 0 || bracket < 0)
+			return false;
+	}
+	return !paren && !bracket && !quote;
+}
+
 static bool spelled_in_main(const struct ir_tree *tree, CXSourceLocation loc, uint32_t *off)
 {
 	CXFile file = NULL;
@@ -33,8 +61,12 @@ bool ir_tree__range(const struct ir_tree *tree, CXCursor cursor, uint32_t *start
 	if (!spelled_in_main(tree, tree->lc->clang_getRangeStart(range), start) ||
 	    !spelled_in_main(tree, tree->lc->clang_getRangeEnd(range), end))
 		return false;
-	/* a range whose ends come from different macro arguments is not contiguous text */
-	return *start < *end && !memchr(tree->src + *start, '#', *end - *start);
+	/*
+	 * libclang maps a token of a macro body to the macro's invocation: a range
+	 * with one end in a body and the other in an argument is not the node's
+	 * text. Such ranges are unbalanced or empty; whole invocations are fine.
+	 */
+	return *start < *end && balanced(tree->src + *start, *end - *start);
 }
 
 static int add_node(struct ir_tree *tree, CXCursor cursor, int parent, int ord)

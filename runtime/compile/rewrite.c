@@ -170,6 +170,21 @@ static bool is_known_method(const struct rewriter *rw, size_t i)
 	return false;
 }
 
+/* The call's only argument is `sizeof(X)` (tokens [j, ...)): X's tokens [*start, *end). */
+static bool sizeof_arg(const struct rewriter *rw, size_t j, size_t *start, size_t *end)
+{
+	size_t close;
+
+	if (!rw_tok_is(rw, j, "sizeof") || !rw_tok_is(rw, j + 1, "("))
+		return false;
+	close = rw_match_paren(rw, j + 1);
+	if (close >= rw->ntok || close == j + 2 || !rw_tok_is(rw, close + 1, ")"))
+		return false;
+	*start = j + 2;
+	*end = close;
+	return true;
+}
+
 /* name . method ( [args] ) -> BPFY_MAP_<METHOD>(name[, args]) keeping newlines. */
 static int rewrite_call(struct rewriter *rw, size_t i)
 {
@@ -178,6 +193,8 @@ static int rewrite_call(struct rewriter *rw, size_t i)
 	bool no_args = rw_tok_is(rw, i + 4, ")");
 	struct bpfy_cbuf text = { 0 };
 	uint32_t k, end = lparen->off + 1;
+	size_t tstart = 0, tend = 0;
+	bool typed = rw_tok_is(rw, i + 2, "ringbuf_reserve") && sizeof_arg(rw, i + 4, &tstart, &tend);
 	int err;
 
 	bpfy_cbuf__puts(&text, "BPFY_MAP_");
@@ -186,8 +203,15 @@ static int rewrite_call(struct rewriter *rw, size_t i)
 
 		bpfy_cbuf__append(&text, &c, 1);
 	}
+	if (typed)
+		bpfy_cbuf__puts(&text, "_T");
 	bpfy_cbuf__printf(&text, "(%.*s%s", (int)name->len, rw->src + name->off,
 			  no_args ? "" : ", ");
+	if (typed) {	/* ringbuf_reserve(sizeof(T)): T, once more, on the same line */
+		for (k = rw->toks[tstart].off; k < rw->toks[tend].off; k++)
+			bpfy_cbuf__append(&text, rw->src[k] == '\n' ? " " : &rw->src[k], 1);
+		bpfy_cbuf__puts(&text, ", ");
+	}
 	for (k = name->off; k < end; k++)
 		if (rw->src[k] == '\n')
 			bpfy_cbuf__append(&text, "\n", 1);

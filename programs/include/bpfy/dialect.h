@@ -217,14 +217,34 @@ struct bpf_stacktrace {
 #define BPFY_MAP_ATOMIC_INCREMENT(m, ...)					\
 	BPFY__PICK2(__VA_ARGS__, BPFY__ATOMIC_INCREMENT_N, BPFY__ATOMIC_INCREMENT_1)(m, __VA_ARGS__)
 
+/* The struct a perf/ring buffer carries, recorded for Python (table.event()):
+ * a never-used pointer variable named after the map, in a section libbpf skips;
+ * runtime/event_types.c finds it in the object's BTF. */
+#define BPFY__EVENT_TYPE(m, T)							\
+	static T *__bpfy_event__##m __attribute__((used, section(".bpfy.events")))
 #define BPFY_MAP_PERF_SUBMIT(m, ctx, data, size)				\
-	bpf_perf_event_output((ctx), &(m), BPF_F_CURRENT_CPU, (data), (size))
+	({									\
+		BPFY__EVENT_TYPE(m, typeof(*(data)));				\
+		bpf_perf_event_output((ctx), &(m), BPF_F_CURRENT_CPU, (data), (size)); \
+	})
 #define BPFY_MAP_PERF_SUBMIT_SKB(m, ctx, skb_len, data, size)			\
-	bpf_perf_event_output((ctx), &(m), ((u64)(skb_len) << 32) | BPF_F_CURRENT_CPU, \
-			      (data), (size))
+	({									\
+		BPFY__EVENT_TYPE(m, typeof(*(data)));				\
+		bpf_perf_event_output((ctx), &(m),				\
+				      ((u64)(skb_len) << 32) | BPF_F_CURRENT_CPU, (data), (size)); \
+	})
 #define BPFY_MAP_RINGBUF_OUTPUT(m, data, size, flags)				\
-	bpf_ringbuf_output(&(m), (data), (size), (flags))
+	({									\
+		BPFY__EVENT_TYPE(m, typeof(*(data)));				\
+		bpf_ringbuf_output(&(m), (data), (size), (flags));		\
+	})
 #define BPFY_MAP_RINGBUF_RESERVE(m, size) bpf_ringbuf_reserve(&(m), (size), 0)
+/* ringbuf_reserve(sizeof(T)): the rewriter passes T along */
+#define BPFY_MAP_RINGBUF_RESERVE_T(m, T, size)					\
+	({									\
+		BPFY__EVENT_TYPE(m, typeof(T));					\
+		(typeof(T) *)bpf_ringbuf_reserve(&(m), (size), 0);		\
+	})
 #define BPFY_MAP_RINGBUF_SUBMIT(m, p, flags) bpf_ringbuf_submit((p), (flags))
 #define BPFY_MAP_RINGBUF_DISCARD(m, p, flags) bpf_ringbuf_discard((p), (flags))
 #define BPFY_MAP_RINGBUF_QUERY(m, flags) bpf_ringbuf_query(&(m), (flags))
