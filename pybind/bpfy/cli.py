@@ -27,12 +27,37 @@ from . import display, histogram
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-class _Stop(Exception):
-    """SIGTERM/SIGINT: stop tracing and print the maps."""
+class _Stopper:
+    """SIGINT/SIGTERM set a flag and wake select() through a pipe (signal's
+    wakeup fd), so that no read is ever cut in half by an exception."""
 
+    def __init__(self):
+        self.stopped = False
+        self.rfd, self.wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.old = {}
 
-def _on_signal(signum, frame):
-    raise _Stop()
+    def _handler(self, signum, frame):
+        self.stopped = True
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.old[sig] = signal.signal(sig, self._handler)
+        self.old_wakeup = signal.set_wakeup_fd(self.wfd, warn_on_full_buffer=False)
+        return self
+
+    def __exit__(self, *exc):
+        signal.set_wakeup_fd(self.old_wakeup)
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
+        os.close(self.rfd)
+        os.close(self.wfd)
+
+    def wait(self, fds, timeout):
+        """select() on fds and the wakeup pipe: the fds that are readable."""
+        if self.stopped:
+            return []
+        ready, _, _ = select.select(list(fds) + [self.rfd], [], [], max(timeout, 0))
+        return [fd for fd in ready if fd != self.rfd]
 
 
 def _run_parser():
@@ -128,7 +153,7 @@ def compile_main(argv):
 def _load(args):
     from . import BPF
     if args.file and args.file.endswith(".o"):
-        return BPF(obj_file=args.file), ""
+        return BPF(obj_file=args.file), None  # source unknown: trace_pipe is read
     if args.file:
         with open(args.file, encoding="utf-8") as f:
             source = f.read()
@@ -137,6 +162,8 @@ def _load(args):
 
 
 def _prints(source):
+    if source is None:
+        return True
     return "trace_printk" in source or "bpf_printk" in source or "bpf_trace_vprintk" in source
 
 
@@ -150,10 +177,6 @@ class _TraceReader:
     def __init__(self, bpf):
         self.pipe = bpf.trace_open(nonblocking=True)
         self.buffer = b""
-
-    def wait(self, timeout):
-        ready, _, _ = select.select([self.pipe], [], [], max(timeout, 0))
-        return bool(ready)
 
     def lines(self):
         while True:
@@ -185,16 +208,14 @@ def _emit_trace(line, as_json):
     print(json.dumps(obj), flush=True)
 
 
-def _trace_loop(bpf, reader, args):
+def _trace_loop(stopper, reader, args):
     deadline = time.monotonic() + args.duration if args.duration else None
-    while True:
+    fds = [reader.pipe] if reader is not None else []
+    while not stopper.stopped:
         left = deadline - time.monotonic() if deadline else 3600.0
         if left <= 0:
             return
-        if reader is None:
-            time.sleep(min(left, 3600.0))
-            continue
-        if reader.wait(min(left, 1.0)):
+        if stopper.wait(fds, min(left, 3600.0)):
             _drain(reader, args)
 
 
@@ -240,34 +261,22 @@ def run_main(argv):
     if args.duration is not None and args.duration < 0:
         print("bpfy: error: -d must not be negative", file=sys.stderr)
         return EXIT_USAGE
-    old_int = signal.signal(signal.SIGINT, _on_signal)
-    old_term = signal.signal(signal.SIGTERM, _on_signal)
-    try:
+    with _Stopper() as stopper:
         try:
             bpf, source = _load(args)
-        except (BPFError, OSError, NotImplementedError, TypeError) as exc:
+        except (BPFError, OSError, NotImplementedError, TypeError, ValueError) as exc:
             _error(exc)
-            return EXIT_ERROR
-        except _Stop:
             return EXIT_ERROR
         with bpf:
             who = f"pid {args.pid}" if args.pid is not None else "all processes"
             span = f"{args.duration:g} s" if args.duration else "until Ctrl-C"
             print(f"Tracing ({who}) for {span}...", file=sys.stderr, flush=True)
             reader = _TraceReader(bpf) if _prints(source) and not args.no_trace else None
-            try:
-                _trace_loop(bpf, reader, args)
-            except _Stop:
-                pass
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            _trace_loop(stopper, reader, args)
             if reader is not None:
                 _drain(reader, args)  # what came while stopping
             _print_maps(bpf, source, args)
-        return EXIT_OK
-    finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
+    return EXIT_OK
 
 
 def main(argv=None):

@@ -53,7 +53,7 @@ def run_against_workload(cli_args, n):
         assert work.wait(timeout=30) == 0
         tracer.send_signal(signal.SIGINT)
         out, err = tracer.communicate(timeout=30)
-        return tracer.returncode, out, first + err
+        return tracer.returncode, out, first + err, work.pid
     finally:
         for proc in (work, tracer):
             if proc.poll() is None:
@@ -62,10 +62,11 @@ def run_against_workload(cli_args, n):
 
 
 def test_one_liner_counts_and_prints(tmp_path):
-    rc, out, err = run_against_workload(["-e", COUNT_AND_PRINT], 37)
+    rc, out, err, pid = run_against_workload(["-e", COUNT_AND_PRINT], 37)
     assert rc == 0, err
     lines = out.splitlines()
-    assert sum("getppid from" in line for line in lines) == 37  # trace_printk, as it came
+    # trace_printk output, as it came (trace_pipe is shared by the machine)
+    assert sum(f"getppid from {pid}" in line for line in lines) == 37
     table = lines[lines.index("@syscalls:") + 1:]
     getppid = [line.split() for line in table if line.split()[:1] == ["getppid"]]
     assert getppid == [["getppid", "37"]]  # syscall ids decoded to names
@@ -76,11 +77,11 @@ def test_one_liner_counts_and_prints(tmp_path):
 
 
 def test_json_output(tmp_path):
-    rc, out, err = run_against_workload(["--json", "-e", COUNT_AND_PRINT], 12)
+    rc, out, err, pid = run_against_workload(["--json", "-e", COUNT_AND_PRINT], 12)
     assert rc == 0, err
     objects = [json.loads(line) for line in out.splitlines()]
-    traces = [o for o in objects if o["type"] == "trace"]
-    assert len(traces) == 12 and all("getppid from" in t["msg"] for t in traces)
+    traces = [o for o in objects if o["type"] == "trace" and o.get("pid") == pid]
+    assert len(traces) == 12 and all(t["msg"] == f"getppid from {pid}" for t in traces)
     maps = objects[-1]
     assert maps["type"] == "maps"
     entries = maps["maps"]["syscalls"]["entries"]
@@ -96,7 +97,7 @@ def test_source_file_and_flagged_syscall_keys(tmp_path):
     prog = tmp_path / "count.c"
     prog.write_text(COUNT_AND_PRINT.replace("syscalls.", "counts.").replace("(syscalls,", "(counts,").replace(
         "bpf_trace_printk", "if (0) bpf_trace_printk"))
-    rc, out, err = run_against_workload(["-f", str(prog), "--syscall-keys", "counts",
+    rc, out, err, _ = run_against_workload(["-f", str(prog), "--syscall-keys", "counts",
                                          "--top", "3"], 500)
     assert rc == 0, err
     lines = out.splitlines()
@@ -193,6 +194,7 @@ def test_object_file_runs_without_clang(tmp_path):
         out, err = tracer.communicate(timeout=30)
         assert tracer.returncode == 0, err
         assert any(line.split() == ["getppid", "5"] for line in out.splitlines())
+        assert sum(f"getppid from {work.pid}" in line for line in out.splitlines()) == 5
     finally:
         if work.poll() is None:
             work.kill()
