@@ -8,42 +8,23 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/bpf.h>
 #include <structmember.h>
 
-/* ------------------------------------------------------------------ traits */
-
-static const struct bpfy_table_traits generic_traits = {
-	.family = "Table", .can_delete = true, .batch = true,
-};
-
-static const struct bpfy_table_traits traits_by_type[] = {
-	[BPF_MAP_TYPE_HASH] = { "HashTable", .can_delete = true, .batch = true },
-	[BPF_MAP_TYPE_LRU_HASH] = { "HashTable", .can_delete = true, .batch = true },
-	[BPF_MAP_TYPE_ARRAY] = { "Array", .array = true, .batch = true },
-	[BPF_MAP_TYPE_PERCPU_HASH] = { "PerCpuHash", .percpu = true, .can_delete = true,
-				       .batch = true },
-	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = { "PerCpuHash", .percpu = true, .can_delete = true,
-					   .batch = true },
-	[BPF_MAP_TYPE_PERCPU_ARRAY] = { "PerCpuArray", .percpu = true, .array = true,
-					.batch = true },
-};
-
-static const struct bpfy_table_traits *traits_of(uint32_t map_type)
-{
-	const struct bpfy_table_traits *tr = NULL;
-
-	if (map_type < sizeof(traits_by_type) / sizeof(traits_by_type[0]))
-		tr = &traits_by_type[map_type];
-	return tr && tr->family ? tr : &generic_traits;
-}
-
 /* ----------------------------------------------------------------- helpers */
+
+static bool table_closed(bpfy_table *t)
+{
+	if (t->ref || t->ref_closed)
+		return t->ref == NULL;
+	return !t->owner || !t->owner->obj;
+}
 
 int bpfy_table_check(bpfy_table *t)
 {
-	if (t->owner && t->owner->obj)
+	if (!table_closed(t))
 		return 0;
 	PyErr_Format(PyExc_ValueError, "table '%U' is closed", t->name);
 	return -1;
@@ -60,7 +41,46 @@ void *bpfy_table_alloc(size_t n)
 
 PyObject *bpfy_table_raise(bpfy_table *t, int err, const char *op)
 {
-	return bpfy_raise_errno(t->st, err, "table '%s': %s", PyUnicode_AsUTF8(t->name), op);
+	return bpfy_raise_errno(t->st, err, "table '%s' (%s map): %s", PyUnicode_AsUTF8(t->name),
+				bpfy_table_type_name(t), op);
+}
+
+const char *bpfy_table_type_name(bpfy_table *t)
+{
+	const char *name = bpfy_map_type__name(t->map_type);
+
+	return name ? name : "unknown";
+}
+
+int bpfy_table_not_applicable(bpfy_table *t, const char *op)
+{
+	PyErr_Format(PyExc_TypeError, "table '%U' is a %s map (%s): %s does not apply to it",
+		     t->name, bpfy_table_type_name(t), t->traits->family, op);
+	return -1;
+}
+
+int bpfy_table_add_tmp(bpfy_table *t, int fd)
+{
+	if (t->ntmp_fds == t->cap_tmp_fds) {
+		int cap = t->cap_tmp_fds ? t->cap_tmp_fds * 2 : 4;
+		int *p = PyMem_Realloc(t->tmp_fds, cap * sizeof(int));
+
+		if (!p) {
+			close(fd);
+			PyErr_NoMemory();
+			return -1;
+		}
+		t->tmp_fds = p;
+		t->cap_tmp_fds = cap;
+	}
+	t->tmp_fds[t->ntmp_fds++] = fd;
+	return 0;
+}
+
+void bpfy_table_release_tmp(bpfy_table *t)
+{
+	while (t->ntmp_fds > 0)
+		close(t->tmp_fds[--t->ntmp_fds]);
 }
 
 static bool is_index(PyObject *obj)
@@ -91,11 +111,43 @@ static int encode_index(bpfy_table *t, PyObject *key, void *out)
 	return 0;
 }
 
-int bpfy_table_encode_key(bpfy_table *t, PyObject *key, void *out)
+static int encode_plain_key(bpfy_table *t, PyObject *key, void *out)
 {
-	if (t->traits->array && is_index(key))
+	return bpfy_codec_encode(t->key, key, out);
+}
+
+static int encode_index_key(bpfy_table *t, PyObject *key, void *out)
+{
+	if (is_index(key))
 		return encode_index(t, key, out);
 	return bpfy_codec_encode(t->key, key, out);
+}
+
+static int encode_no_key(bpfy_table *t, PyObject *key, void *out)
+{
+	return bpfy_table_not_applicable(t, "access by key");
+}
+
+typedef int (*key_encoder)(bpfy_table *t, PyObject *key, void *out);
+
+static const key_encoder key_encoders[] = {
+	[BPFY_KEY_PLAIN] = encode_plain_key,
+	[BPFY_KEY_INDEX] = encode_index_key,
+	[BPFY_KEY_FD] = bpfy_table_encode_fd_key,
+	[BPFY_KEY_LPM] = bpfy_lpm_encode_key,
+	[BPFY_KEY_NONE] = encode_no_key,
+};
+
+int bpfy_table_encode_key(bpfy_table *t, PyObject *key, void *out)
+{
+	return key_encoders[t->traits->key_kind](t, key, out);
+}
+
+PyObject *bpfy_table_decode_key(bpfy_table *t, const void *kbuf)
+{
+	if (t->traits->key_kind == BPFY_KEY_LPM)
+		return bpfy_lpm_decode_key(t, kbuf);
+	return bpfy_codec_decode(t->key, kbuf);
 }
 
 /* A list (or a tuple, when a tuple cannot mean one struct) gives one value
@@ -130,11 +182,25 @@ static int encode_percpu(bpfy_table *t, PyObject *value, unsigned char *out)
 	return 0;
 }
 
-int bpfy_table_encode_value(bpfy_table *t, PyObject *value, void *out)
+static int encode_plain_value(bpfy_table *t, PyObject *value, void *out)
 {
 	if (t->traits->percpu)
 		return encode_percpu(t, value, out);
 	return bpfy_codec_encode(t->leaf, value, out);
+}
+
+typedef int (*value_encoder)(bpfy_table *t, PyObject *value, void *out);
+
+static const value_encoder value_encoders[] = {
+	[BPFY_VALUE_PLAIN] = encode_plain_value,
+	[BPFY_VALUE_FD] = bpfy_table_encode_fd_value,
+	[BPFY_VALUE_MAP] = bpfy_table_encode_fd_value,
+	[BPFY_VALUE_STACK] = encode_plain_value,
+};
+
+int bpfy_table_encode_value(bpfy_table *t, PyObject *value, void *out)
+{
+	return value_encoders[t->traits->value_kind](t, value, out);
 }
 
 PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf)
@@ -143,6 +209,10 @@ PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf)
 	PyObject *list;
 	int cpu;
 
+	if (t->traits->value_kind == BPFY_VALUE_MAP)
+		return bpfy_table_decode_map_value(t, vbuf);
+	if (t->traits->value_kind == BPFY_VALUE_STACK)
+		return bpfy_stack_decode(t, vbuf);
 	if (!t->traits->percpu)
 		return bpfy_codec_decode(t->leaf, vbuf);
 	list = PyList_New(t->ncpus);
@@ -160,19 +230,38 @@ PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf)
 	return list;
 }
 
+#define STACK_BUF 512	/* key + value bytes handled without a heap buffer */
+
+/* A buffer of n bytes: `small` when it fits, else the heap. */
+static unsigned char *op_buffer(unsigned char *small, size_t n)
+{
+	if (n <= STACK_BUF)
+		return small;
+	return bpfy_table_alloc(n);
+}
+
+static void op_buffer_free(unsigned char *buf, unsigned char *small)
+{
+	if (buf != small)
+		PyMem_Free(buf);
+}
+
 /*
  * Looks key up. Returns 1 with *value set (new ref), 0 when the key is
  * absent (no exception), -1 with an exception.
  */
 static int table_lookup(bpfy_table *t, PyObject *key, PyObject **value)
 {
+	_Alignas(8) unsigned char small[STACK_BUF];
 	unsigned char *buf;
 	int err, ret = -1;
 
 	*value = NULL;
 	if (bpfy_table_check(t) < 0)
 		return -1;
-	buf = bpfy_table_alloc(t->key_size + t->vbuf_size);
+	if (t->traits->no_lookup)
+		return bpfy_table_not_applicable(t, "reading values from user space");
+	buf = op_buffer(small, t->key_size + t->vbuf_size);
 	if (!buf)
 		return -1;
 	if (bpfy_table_encode_key(t, key, buf) < 0)
@@ -187,7 +276,8 @@ static int table_lookup(bpfy_table *t, PyObject *key, PyObject **value)
 		ret = *value ? 1 : -1;
 	}
 out:
-	PyMem_Free(buf);
+	bpfy_table_release_tmp(t);
+	op_buffer_free(buf, small);
 	return ret;
 }
 
@@ -205,16 +295,20 @@ static PyObject *table_subscript(bpfy_table *t, PyObject *key)
 
 static int table_delete(bpfy_table *t, PyObject *key)
 {
+	_Alignas(8) unsigned char small[STACK_BUF];
 	unsigned char *kbuf;
 	int err, ret = -1;
 
 	if (!t->traits->can_delete) {
-		PyErr_Format(PyExc_TypeError,
-			     "table '%U' is an %s map: its elements cannot be deleted (use zero() "
-			     "or assign a value)", t->name, t->traits->family);
+		if (t->traits->array)
+			PyErr_Format(PyExc_TypeError,
+				     "table '%U' is an %s map: its elements cannot be deleted (use "
+				     "zero() or assign a value)", t->name, t->traits->family);
+		else
+			bpfy_table_not_applicable(t, "del");
 		return -1;
 	}
-	kbuf = bpfy_table_alloc(t->key_size);
+	kbuf = op_buffer(small, t->key_size);
 	if (!kbuf)
 		return -1;
 	if (bpfy_table_encode_key(t, key, kbuf) < 0)
@@ -227,12 +321,14 @@ static int table_delete(bpfy_table *t, PyObject *key)
 	else
 		ret = 0;
 out:
-	PyMem_Free(kbuf);
+	bpfy_table_release_tmp(t);
+	op_buffer_free(kbuf, small);
 	return ret;
 }
 
 static int table_ass_subscript(bpfy_table *t, PyObject *key, PyObject *value)
 {
+	_Alignas(8) unsigned char small[STACK_BUF];
 	unsigned char *buf;
 	int err, ret = -1;
 
@@ -240,9 +336,11 @@ static int table_ass_subscript(bpfy_table *t, PyObject *key, PyObject *value)
 		return -1;
 	if (!value)
 		return table_delete(t, key);
-	buf = bpfy_table_alloc(t->key_size + t->vbuf_size);
+	buf = op_buffer(small, t->key_size + t->vbuf_size);
 	if (!buf)
 		return -1;
+	if (t->key_size + t->vbuf_size > STACK_BUF)
+		memset(buf, 0, t->key_size + t->vbuf_size);
 	if (bpfy_table_encode_key(t, key, buf) < 0 ||
 	    bpfy_table_encode_value(t, value, buf + t->key_size) < 0)
 		goto out;
@@ -252,7 +350,8 @@ static int table_ass_subscript(bpfy_table *t, PyObject *key, PyObject *value)
 	else
 		ret = 0;
 out:
-	PyMem_Free(buf);
+	bpfy_table_release_tmp(t);
+	op_buffer_free(buf, small);
 	return ret;
 }
 
@@ -279,24 +378,37 @@ static Py_ssize_t table_length(bpfy_table *t)
 		return -1;
 	if (t->traits->array)
 		return t->max_entries;
+	if (t->traits->no_iter)
+		return bpfy_table_not_applicable(t, "len()");
 	return bpfy_table_count(t);
 }
 
 /* ------------------------------------------------------------------ methods */
 
+static PyObject *dump(bpfy_table *t, enum bpfy_dump_what what, const char *op)
+{
+	if (bpfy_table_check(t) < 0)
+		return NULL;
+	if (t->traits->no_iter || (t->traits->no_lookup && what != BPFY_DUMP_KEYS)) {
+		bpfy_table_not_applicable(t, op);
+		return NULL;
+	}
+	return bpfy_table_dump(t, what);
+}
+
 static PyObject *table_keys(bpfy_table *t, PyObject *unused)
 {
-	return bpfy_table_check(t) < 0 ? NULL : bpfy_table_dump(t, BPFY_DUMP_KEYS);
+	return dump(t, BPFY_DUMP_KEYS, "keys()");
 }
 
 static PyObject *table_values(bpfy_table *t, PyObject *unused)
 {
-	return bpfy_table_check(t) < 0 ? NULL : bpfy_table_dump(t, BPFY_DUMP_VALUES);
+	return dump(t, BPFY_DUMP_VALUES, "values()");
 }
 
 static PyObject *table_items(bpfy_table *t, PyObject *unused)
 {
-	return bpfy_table_check(t) < 0 ? NULL : bpfy_table_dump(t, BPFY_DUMP_ITEMS);
+	return dump(t, BPFY_DUMP_ITEMS, "items()");
 }
 
 static PyObject *table_get(bpfy_table *t, PyObject *const *args, Py_ssize_t nargs)
@@ -324,6 +436,8 @@ static PyObject *table_clear(bpfy_table *t, PyObject *unused)
 
 	if (bpfy_table_check(t) < 0)
 		return NULL;
+	if (t->traits->no_iter || (!t->traits->array && !t->traits->can_delete))
+		return bpfy_table_not_applicable(t, "clear()"), NULL;
 	ret = t->traits->array ? bpfy_table_zero_all(t) : bpfy_table_delete_all(t);
 	return ret < 0 ? NULL : Py_NewRef(Py_None);
 }
@@ -334,7 +448,7 @@ static PyObject *table_repr(bpfy_table *t)
 
 	if (dot)
 		tp = dot + 1;
-	if (!t->owner || !t->owner->obj)
+	if (table_closed(t))
 		return PyUnicode_FromFormat("<%s '%U' (closed)>", tp, t->name);
 	return PyUnicode_FromFormat("<%s '%U': %U -> %U, max_entries %u>", tp, t->name,
 				    t->key->cname, t->leaf->cname, t->max_entries);
@@ -364,14 +478,15 @@ static PyObject *table_get_fd(bpfy_table *t, void *closure)
 
 static PyObject *table_get_closed(bpfy_table *t, void *closure)
 {
-	return PyBool_FromLong(!t->owner || !t->owner->obj);
+	return PyBool_FromLong(table_closed(t));
 }
 
 static PyObject *table_get_info(bpfy_table *t, void *closure)
 {
 	if (bpfy_table_check(t) < 0)
 		return NULL;
-	return Py_BuildValue("{sIsIsIsIsIsIsO}", "type", t->map_type, "key_size", t->key_size,
+	return Py_BuildValue("{sIsssIsIsIsIsIsO}", "type", t->map_type, "type_name",
+			     bpfy_table_type_name(t), "key_size", t->key_size,
 			     "value_size", t->value_size, "max_entries", t->max_entries,
 			     "flags", t->map_flags, "id", t->id, "name", t->name);
 }
@@ -403,33 +518,50 @@ static void table_dealloc(bpfy_table *t)
 	if (t->weakreflist)
 		PyObject_ClearWeakRefs((PyObject *)t);
 	table_clear_refs(t);
+	bpfy_table_release_tmp(t);
+	PyMem_Free(t->tmp_fds);
+	bpfy_map_ref__close(t->ref);
+	Py_CLEAR(t->pin_path);
 	Py_CLEAR(t->name);
 	tp->tp_free(t);
 	Py_DECREF(tp);
 }
 
-PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map)
+/* Integer codecs for maps without BTF: unsigned ints of the usual sizes. */
+static const struct bpfy_type plain_ints[] = {
+	{ BPFY_TYPE_INT, "u8", 1 }, { BPFY_TYPE_INT, "u16", 2 },
+	{ BPFY_TYPE_INT, "u32", 4 }, { BPFY_TYPE_INT, "u64", 8 },
+};
+
+static bpfy_codec *codec_for(bpfy_state *st, const struct bpfy_type *type, uint32_t size)
 {
-	const struct bpfy_map_desc *desc = bpfy_map__desc(map);
-	const struct bpfy_table_traits *tr = traits_of(desc->type);
+	for (size_t i = 0; !type && i < sizeof(plain_ints) / sizeof(plain_ints[0]); i++)
+		if (plain_ints[i].size == size)
+			type = &plain_ints[i];
+	return bpfy_codec_get(st, type, size);
+}
+
+PyObject *bpfy_table_from_desc(bpfy_state *st, BPFObject *owner, const struct bpfy_map_desc *desc,
+			       struct bpfy_map_ref *ref)
+{
+	const struct bpfy_table_traits *tr = bpfy_table_traits_of(desc->type);
 	PyTypeObject *type;
 	bpfy_table *t;
-	PyObject *events;
 
-	/* perf/ring/user ring buffers have tables of their own (events*.c) */
-	events = bpfy_event_table_new(st, owner, map);
-	if (events || PyErr_Occurred())
-		return events;
 	type = (PyTypeObject *)PyDict_GetItemString(st->table_types, tr->family);
 	if (!type) {
+		bpfy_map_ref__close(ref);
 		PyErr_Format(PyExc_SystemError, "no table type %s", tr->family);
 		return NULL;
 	}
 	t = (bpfy_table *)type->tp_alloc(type, 0);
-	if (!t)
+	if (!t) {
+		bpfy_map_ref__close(ref);
 		return NULL;
+	}
+	t->ref = ref;
 	t->st = st;
-	t->owner = (BPFObject *)Py_NewRef((PyObject *)owner);
+	t->owner = (BPFObject *)Py_XNewRef((PyObject *)owner);
 	t->desc = desc;
 	t->traits = tr;
 	t->map_type = desc->type;
@@ -456,10 +588,10 @@ PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map)
 	t->name = PyUnicode_FromString(desc->name ? desc->name : "");
 	if (!t->name)
 		goto err_out;
-	t->key = bpfy_codec_get(st, desc->key_type, desc->key_size);
+	t->key = codec_for(st, desc->key_type, desc->key_size);
 	if (!t->key)
 		goto err_out;
-	t->leaf = bpfy_codec_get(st, desc->value_type, desc->value_size);
+	t->leaf = codec_for(st, desc->value_type, desc->value_size);
 	if (!t->leaf)
 		goto err_out;
 	return (PyObject *)t;
@@ -467,6 +599,17 @@ PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map)
 err_out:
 	Py_DECREF(t);
 	return NULL;
+}
+
+PyObject *bpfy_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map *map)
+{
+	PyObject *events;
+
+	/* perf/ring/user ring buffers have tables of their own (events*.c) */
+	events = bpfy_event_table_new(st, owner, map);
+	if (events || PyErr_Occurred())
+		return events;
+	return bpfy_table_from_desc(st, owner, bpfy_map__desc(map), NULL);
 }
 
 /* -------------------------------------------------------------- type spec */
@@ -504,6 +647,7 @@ static PyMethodDef table_methods[] = {
 	  METH_FASTCALL | METH_KEYWORDS, delete_batch_doc },
 	{ "items_update_batch", (PyCFunction)(void (*)(void))bpfy_table_items_update_batch,
 	  METH_FASTCALL | METH_KEYWORDS, update_batch_doc },
+	BPFY_TABLE_COMMON_METHODS,
 	{ NULL },
 };
 
@@ -516,7 +660,7 @@ static PyGetSetDef table_getset[] = {
 	{ "fd", (getter)table_get_fd, NULL, "The map's fd (owned by the BPF object).", NULL },
 	{ "closed", (getter)table_get_closed, NULL, "True once the BPF object is closed.", NULL },
 	{ "info", (getter)table_get_info, NULL,
-	  "dict: type, key_size, value_size, max_entries, flags, id, name.", NULL },
+	  "dict: type, type_name, key_size, value_size, max_entries, flags, id, name.", NULL },
 	{ NULL },
 };
 
@@ -570,5 +714,7 @@ int bpfy_tables_init(PyObject *module, bpfy_state *st)
 		return -1;
 	if (bpfy_table_iter_type_init(module, st) < 0)
 		return -1;
-	return bpfy_table_families_init(module, st);
+	if (bpfy_table_families_init(module, st) < 0)
+		return -1;
+	return bpfy_map_families_init(module, st);
 }

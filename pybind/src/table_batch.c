@@ -41,9 +41,9 @@ PyObject *bpfy_table_items_lookup_and_delete_batch(PyObject *self, PyObject *unu
 }
 
 /* Positional-or-keyword arguments of a METH_FASTCALL|METH_KEYWORDS method. */
-static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-		      PyObject *kwnames, const char *const *names, int nnames, int required,
-		      PyObject **out)
+int bpfy_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+		    PyObject *kwnames, const char *const *names, int nnames, int required,
+		    PyObject **out)
 {
 	Py_ssize_t i, nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
 	int j;
@@ -115,7 +115,7 @@ PyObject *bpfy_table_items_delete_batch(PyObject *self, PyObject *const *args, P
 	int err;
 
 	if (bpfy_table_check(t) < 0 ||
-	    parse_args("items_delete_batch", args, nargs, kwnames, names, 1, 0, &keys) < 0)
+	    bpfy_parse_args("items_delete_batch", args, nargs, kwnames, names, 1, 0, &keys) < 0)
 		return NULL;
 	if (!keys || keys == Py_None) {
 		PyObject *list = lookup_batch(t, true);
@@ -155,7 +155,7 @@ PyObject *bpfy_table_items_update_batch(PyObject *self, PyObject *const *args, P
 	int err;
 
 	if (bpfy_table_check(t) < 0 ||
-	    parse_args("items_update_batch", args, nargs, kwnames, names, 2, 2, argv) < 0)
+	    bpfy_parse_args("items_update_batch", args, nargs, kwnames, names, 2, 2, argv) < 0)
 		return NULL;
 	kseq = PySequence_Fast(argv[0], "items_update_batch(): keys must be a sequence");
 	vseq = kseq ? PySequence_Fast(argv[1], "items_update_batch(): values must be a sequence")

@@ -16,9 +16,7 @@ bool bpfy_batch_unsupported(int err)
 	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP || err == -ENOSYS;
 }
 
-/* Called once per chunk of n elements (keys and values back to back). */
-typedef int (*chunk_fn)(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
-			uint32_t n, void *ctx);
+typedef bpfy_chunk_fn chunk_fn;
 
 /* The most walked elements before giving up: a map changing under a walk
  * can restart it (next_key of a deleted key is the first key). */
@@ -55,8 +53,10 @@ static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 				goto out;
 		}
 		count = chunk;
+		Py_BEGIN_ALLOW_THREADS
 		err = bpfy_map__lookup_batch(t->fd, first ? NULL : in, out, keys, values, &count,
 					     and_delete);
+		Py_END_ALLOW_THREADS
 		if (err == -ENOSPC && count == 0 && chunk < UINT32_MAX / 2) {
 			/* one hash bucket holds more than a chunk: grow and retry */
 			chunk *= 2;
@@ -147,7 +147,7 @@ static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned
 
 	for (i = 0; i < n; i++) {
 		if (ctx->what != BPFY_DUMP_VALUES) {
-			k = bpfy_codec_decode(t->key, keys + (size_t)i * t->key_size);
+			k = bpfy_table_decode_key(t, keys + (size_t)i * t->key_size);
 			if (!k)
 				return -1;
 		}
@@ -208,6 +208,19 @@ PyObject *bpfy_table_dump(bpfy_table *t, enum bpfy_dump_what what)
 err_out:
 	Py_DECREF(ctx.list);
 	return NULL;
+}
+
+int bpfy_table_read_all(bpfy_table *t, bool want_values, bpfy_chunk_fn fn, void *ctx)
+{
+	int ret;
+
+	if (t->batch_ok) {
+		ret = read_batches(t, false, fn, ctx);
+		if (ret <= 0)
+			return ret;
+		t->batch_ok = false;
+	}
+	return read_walk(t, want_values, fn, ctx);
 }
 
 static int count_one(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
@@ -340,7 +353,7 @@ static PyObject *iter_next(table_iter *it)
 	PyMem_Free(it->key);
 	it->key = next;
 	it->started = true;
-	return bpfy_codec_decode(t->key, next);
+	return bpfy_table_decode_key(t, next);
 }
 
 static int iter_traverse(table_iter *it, visitproc visit, void *arg)
@@ -405,6 +418,10 @@ PyObject *bpfy_table_iter(PyObject *self)
 
 	if (bpfy_table_check(t) < 0)
 		return NULL;
+	if (t->traits->no_iter) {
+		bpfy_table_not_applicable(t, "iteration");
+		return NULL;
+	}
 	type = (PyTypeObject *)PyDict_GetItemString(t->st->table_types, ITER_KEY);
 	if (!type) {
 		PyErr_SetString(PyExc_SystemError, "bpfy table iterator type missing");

@@ -228,29 +228,30 @@ static struct family families[] = {
 	{ { "bpfy._bpfy.PerCpuArray", 0, 0, FAMILY_FLAGS, percpu_array_slots }, "Array" },
 };
 
+int bpfy_table_add_family(PyObject *module, bpfy_state *st, PyType_Spec *spec, const char *base)
+{
+	const char *name = strrchr(spec->name, '.') + 1;
+	PyObject *btype = PyDict_GetItemString(st->table_types, base), *type;
+	int ret;
+
+	if (!btype) {
+		PyErr_Format(PyExc_SystemError, "table base %s missing", base);
+		return -1;
+	}
+	type = PyType_FromModuleAndSpec(module, spec, btype);
+	if (!type)
+		return -1;
+	ret = PyDict_SetItemString(st->table_types, name, type);
+	if (ret == 0)
+		ret = PyModule_AddObjectRef(module, name, type);
+	Py_DECREF(type);
+	return ret;
+}
+
 int bpfy_table_families_init(PyObject *module, bpfy_state *st)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		const char *name = strrchr(families[i].spec.name, '.') + 1;
-		PyObject *base = PyDict_GetItemString(st->table_types, families[i].base);
-		PyObject *type;
-		int ret;
-
-		if (!base) {
-			PyErr_Format(PyExc_SystemError, "table base %s missing", families[i].base);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (bpfy_table_add_family(module, st, &families[i].spec, families[i].base) < 0)
 			return -1;
-		}
-		type = PyType_FromModuleAndSpec(module, &families[i].spec, base);
-		if (!type)
-			return -1;
-		ret = PyDict_SetItemString(st->table_types, name, type);
-		if (ret == 0)
-			ret = PyModule_AddObjectRef(module, name, type);
-		Py_DECREF(type);
-		if (ret < 0)
-			return -1;
-	}
 	return 0;
 }

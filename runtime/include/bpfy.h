@@ -279,5 +279,6 @@ int bpfy_map__delete_batch(int fd, const void *keys, uint32_t *count);
 #include "bpfy_attach.h"	/* attach types beyond tracepoints */
 #include "bpfy_events.h"	/* perf buffers, ring buffers, user ring buffers */
 #include "bpfy_syms.h"		/* kernel and user symbols */
+#include "bpfy_maps.h"		/* maps beyond the foundation: create, pin, by id */
 
 #endif /* BPFY_H */
