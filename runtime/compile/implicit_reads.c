@@ -35,7 +35,7 @@ static const char *const direct_structs[] = {
 	"__sk_buff", "xdp_md", "sk_msg_md", "sk_reuseport_md", "bpf_sock", "bpf_sock_ops",
 	"bpf_sock_addr", "bpf_sockopt", "bpf_sysctl", "bpf_sk_lookup", "bpf_perf_event_data",
 	"bpf_raw_tracepoint_args", "bpf_cgroup_dev_ctx", "bpf_flow_keys", "bpf_xdp_sock",
-	"bpf_tcp_sock", "pt_regs", "user_pt_regs", "bpf_spin_lock", "bpf_timer", "bpf_dynptr",
+	"bpf_tcp_sock", "bpf_spin_lock", "bpf_timer", "bpf_dynptr",
 	"bpf_iter_meta", "bpf_map",
 };
 static const char *const direct_prefixes[] = { "tracepoint__", "trace_event_raw_", "bpf_iter__" };
@@ -250,6 +250,27 @@ static void binary_op(const struct ir_tree *t, int i, char *op, size_t size)
 		text_between(t, t->nodes[lhs].end, t->nodes[rhs].start, op, size);
 }
 
+/* bpf_probe_read_kernel(&var, ...): var (a pointer) now holds kernel data. */
+static bool probe_read_target(struct ir_func *f, int call, int *var)
+{
+	const struct ir_tree *t = f->tree;
+	int arg, ref;
+
+	if (!callee_is(f, call, "bpf_probe_read_kernel") || f->lc->clang_Cursor_getNumArguments(
+		    t->nodes[call].cursor) < 1)
+		return false;
+	arg = strip(t, ir_tree__child(t, call, 1));
+	if (arg < 0 || t->nodes[arg].kind != CXCursor_UnaryOperator)
+		return false;
+	ref = strip(t, ir_tree__child(t, arg, 0));
+	if (ref < 0 || t->nodes[ref].kind != CXCursor_DeclRefExpr ||
+	    canonical(f, t->nodes[ref].cursor).kind != CXType_Pointer ||
+	    canonical(f, t->nodes[arg].cursor).kind != CXType_Pointer)
+		return false;
+	*var = ref;
+	return !is_tainted(f, f->lc->clang_getCursorReferenced(t->nodes[ref].cursor));
+}
+
 static bool propagate(struct ir_func *f)
 {
 	struct ir_tree *t = f->tree;
@@ -265,6 +286,8 @@ static bool propagate(struct ir_func *f)
 			if (init >= 0 && can_hold_pointer(canonical(f, n->cursor)) &&
 			    !is_tainted(f, n->cursor) && is_kptr(f, init))
 				changed |= taint(f, n->cursor);
+		} else if (n->kind == CXCursor_CallExpr && probe_read_target(f, (int)i, &lhs)) {
+			changed |= taint(f, f->lc->clang_getCursorReferenced(t->nodes[lhs].cursor));
 		} else if (n->kind == CXCursor_BinaryOperator) {
 			binary_op(t, (int)i, op, sizeof(op));
 			lhs = strip(t, ir_tree__child(t, (int)i, 0));
@@ -346,6 +369,10 @@ static void taint_params(struct ir_func *f)
 
 		if (k == 0) {
 			f->ctx = param;
+			if (type_name_is(lc, lc->clang_getCanonicalType(lc->clang_getPointeeType(
+						     lc->clang_getCanonicalType(type))),
+					 NAMES(tracing_ctx_structs), false))
+				is_static = false;	/* a context handed down: not a kernel pointer */
 			f->has_ctx = true;
 			f->tracing_ctx = type_name_is(
 				lc, lc->clang_getCanonicalType(lc->clang_getPointeeType(

@@ -21,7 +21,8 @@ static const char *const map_methods[] = {
 	"sk_storage_get", "sk_storage_delete", "inode_storage_get", "inode_storage_delete",
 	"task_storage_get", "task_storage_delete", "cgrp_storage_get", "cgrp_storage_delete",
 	"sock_map_update", "sock_hash_update", "msg_redirect_map", "msg_redirect_hash",
-	"sk_redirect_map", "sk_redirect_hash",
+	"sk_redirect_map", "sk_redirect_hash", "perf_read", "perf_counter_value",
+	"get_local_storage",
 };
 
 bool rw_tok_is(const struct rewriter *rw, size_t i, const char *text)
@@ -226,6 +227,15 @@ static int rewrite_method_calls(struct rewriter *rw)
 	int err;
 
 	for (i = 0; i + 3 < rw->ntok; i++) {
+		if (!is_map_name(rw, i) && rw_tok_kind(rw, i, BPFY_TOK_IDENT) &&
+		    rw_tok_is(rw, i + 1, ".") && is_known_method(rw, i + 2) &&
+		    rw_tok_is(rw, i + 3, "(") && !rw->toks[i].pp &&
+		    !(i > 0 && (rw_tok_is(rw, i - 1, ".") || rw_tok_is(rw, i - 1, "->"))))
+			return rw_error_at(rw, i, "'%.*s' is not a map: '%.*s' is a map method "
+					   "(declare '%.*s' with BPF_HASH, BPF_ARRAY, ... first)",
+					   (int)rw->toks[i].len, rw->src + rw->toks[i].off,
+					   (int)rw->toks[i + 2].len, rw->src + rw->toks[i + 2].off,
+					   (int)rw->toks[i].len, rw->src + rw->toks[i].off);
 		if (!is_map_name(rw, i) || !rw_tok_is(rw, i + 1, ".") ||
 		    !rw_tok_kind(rw, i + 2, BPFY_TOK_IDENT) || !rw_tok_is(rw, i + 3, "("))
 			continue;

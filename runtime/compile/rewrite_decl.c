@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
 #include "rewrite_internal.h"
 
 /* bcc map declaration macros: which argument names the map. */
@@ -13,33 +14,49 @@ struct map_macro {
 	const char *macro;
 	const char *kind;	/* NULL: taken from the "type" string argument */
 	int name_arg;
+	int type_arg;		/* argument holding the "type" string (NULL kind), else -1 */
+	int bare_arg;		/* a string argument passed on as a bare token, else -1 */
 };
 
 static const struct map_macro map_macros[] = {
-	{ "BPF_HASH", "hash", 0 },
-	{ "BPF_ARRAY", "array", 0 },
-	{ "BPF_HISTOGRAM", "histogram", 0 },
-	{ "BPF_PERCPU_HASH", "percpu_hash", 0 },
-	{ "BPF_PERCPU_ARRAY", "percpu_array", 0 },
-	{ "BPF_LPM_TRIE", "lpm_trie", 0 },
-	{ "BPF_PERF_OUTPUT", "perf_output", 0 },
-	{ "BPF_RINGBUF_OUTPUT", "ringbuf", 0 },
-	{ "BPF_STACK_TRACE", "stacktrace", 0 },
-	{ "BPF_PROG_ARRAY", "prog", 0 },
-	{ "BPF_QUEUE", "queue", 0 },
-	{ "BPF_STACK", "stack", 0 },
-	{ "BPF_DEVMAP", "devmap", 0 },
-	{ "BPF_CPUMAP", "cpumap", 0 },
-	{ "BPF_XSKMAP", "xskmap", 0 },
-	{ "BPF_SOCKMAP", "sockmap", 0 },
-	{ "BPF_SOCKHASH", "sockhash", 0 },
-	{ "BPF_CGROUP_ARRAY", "cgroup_array", 0 },
-	{ "BPF_SK_STORAGE", "sk_storage", 0 },
-	{ "BPF_INODE_STORAGE", "inode_storage", 0 },
-	{ "BPF_TASK_STORAGE", "task_storage", 0 },
-	{ "BPF_CGRP_STORAGE", "cgrp_storage", 0 },
-	{ "BPF_TABLE", NULL, 3 },
-	{ "BPF_F_TABLE", NULL, 3 },
+	{ "BPF_HASH", "hash", 0, -1, -1 },
+	{ "BPF_ARRAY", "array", 0, -1, -1 },
+	{ "BPF_HISTOGRAM", "histogram", 0, -1, -1 },
+	{ "BPF_PERCPU_HASH", "percpu_hash", 0, -1, -1 },
+	{ "BPF_PERCPU_ARRAY", "percpu_array", 0, -1, -1 },
+	{ "BPF_LPM_TRIE", "lpm_trie", 0, -1, -1 },
+	{ "BPF_PERF_OUTPUT", "perf_output", 0, -1, -1 },
+	{ "BPF_PERF_ARRAY", "perf_array", 0, -1, -1 },
+	{ "BPF_RINGBUF_OUTPUT", "ringbuf", 0, -1, -1 },
+	{ "BPF_STACK_TRACE", "stacktrace", 0, -1, -1 },
+	{ "BPF_STACK_TRACE_BUILDID", "stacktrace", 0, -1, -1 },
+	{ "BPF_PROG_ARRAY", "prog", 0, -1, -1 },
+	{ "BPF_QUEUE", "queue", 0, -1, -1 },
+	{ "BPF_STACK", "stack", 0, -1, -1 },
+	{ "BPF_DEVMAP", "devmap", 0, -1, -1 },
+	{ "BPF_CPUMAP", "cpumap", 0, -1, -1 },
+	{ "BPF_XSKMAP", "xskmap", 0, -1, -1 },
+	{ "BPF_SOCKMAP", "sockmap", 0, -1, -1 },
+	{ "BPF_SOCKHASH", "sockhash", 0, -1, -1 },
+	{ "BPF_CGROUP_ARRAY", "cgroup_array", 0, -1, -1 },
+	{ "BPF_SK_STORAGE", "sk_storage", 0, -1, -1 },
+	{ "BPF_INODE_STORAGE", "inode_storage", 0, -1, -1 },
+	{ "BPF_TASK_STORAGE", "task_storage", 0, -1, -1 },
+	{ "BPF_CGRP_STORAGE", "cgrp_storage", 0, -1, -1 },
+	{ "BPF_CGROUP_STORAGE", "cgroup_storage", 0, -1, -1 },
+	{ "BPF_PERCPU_CGROUP_STORAGE", "percpu_cgroup_storage", 0, -1, -1 },
+	{ "BPF_ARRAY_OF_MAPS", "array_of_maps", 0, -1, 1 },
+	{ "BPF_HASH_OF_MAPS", "hash_of_maps", 0, -1, 2 },
+	{ "BPF_TABLE", NULL, 3, 0, -1 },
+	{ "BPF_F_TABLE", NULL, 3, 0, -1 },
+	{ "BPF_TABLE_PINNED", NULL, 3, 0, -1 },
+	{ "BPF_F_TABLE_PINNED", NULL, 3, 0, -1 },
+	{ "BPF_TABLE_PUBLIC", NULL, 3, 0, -1 },
+	{ "BPF_TABLE_SHARED", NULL, 3, 0, -1 },
+	{ "BPF_QUEUESTACK", NULL, 1, 0, -1 },
+	{ "BPF_QUEUESTACK_PINNED", NULL, 1, 0, -1 },
+	{ "BPF_QUEUESTACK_PUBLIC", NULL, 1, 0, -1 },
+	{ "BPF_QUEUESTACK_SHARED", NULL, 1, 0, -1 },
 };
 
 /* The type strings BPF_TABLE accepts; dialect.h has BPFY__TABLE_<type> for each. */
@@ -48,7 +65,8 @@ static const char *const table_types[] = {
 	"histogram", "prog", "perf_output", "perf_array", "stacktrace", "lpm_trie", "queue",
 	"stack", "ringbuf", "devmap", "devmap_hash", "cpumap", "xskmap", "sockmap", "sockhash",
 	"cgroup_array", "sk_storage", "inode_storage", "task_storage", "cgrp_storage",
-	"bloom_filter",
+	"bloom_filter", "cgroup_storage", "percpu_cgroup_storage", "array_of_maps",
+	"hash_of_maps", "user_ringbuf", "reuseport_sockarray",
 };
 
 /* Function-like macros that define a program themselves (dialect.h, bpf_tracing.h). */
@@ -129,7 +147,7 @@ static int scan_map_macro(struct rewriter *rw, size_t start, const struct map_ma
 	if ((size_t)mm->name_arg >= nargs)
 		return rw_error_at(rw, start, "%s needs a map name", mm->macro);
 	if (!kind) {
-		size_t t = args[0];
+		size_t t = args[mm->type_arg];
 		const struct bpfy_tok *tok = &rw->toks[t];
 		bool known = false;
 
@@ -141,11 +159,25 @@ static int scan_map_macro(struct rewriter *rw, size_t start, const struct map_ma
 		for (k = 0; k < ARRAY_LEN(table_types); k++)
 			known |= strcmp(type, table_types[k]) == 0;
 		if (!known)
-			return rw_error_at(rw, t, "%s: unsupported map type \"%s\"", mm->macro, type);
+			return rw_error_at(rw, t, "%s: unsupported map type \"%s\"%s", mm->macro, type,
+					   strcmp(type, "extern") ? "" :
+					   " (extern tables shared between objects are not supported "
+					   "yet: pin the map with BPF_TABLE_PINNED)");
 		/* the preprocessor cannot switch on strings: pass a bare token */
 		if (rw_edit(rw, tok->off, tok->len, type))
 			return -ENOMEM;
 		kind = type;
+	}
+	if (mm->bare_arg >= 0 && (size_t)mm->bare_arg < nargs &&
+	    rw_tok_kind(rw, args[mm->bare_arg], BPFY_TOK_STRING)) {	/* inner map "name" */
+		const struct bpfy_tok *tok = &rw->toks[args[mm->bare_arg]];
+
+		if (tok->len < 3 || tok->len - 2 >= sizeof(type))
+			return rw_error_at(rw, args[mm->bare_arg], "%s: bad inner map name",
+					   mm->macro);
+		snprintf(type, sizeof(type), "%.*s", (int)tok->len - 2, rw->src + tok->off + 1);
+		if (rw_edit(rw, tok->off, tok->len, type))
+			return -ENOMEM;
 	}
 	name = args[mm->name_arg];
 	if (!rw_tok_kind(rw, name, BPFY_TOK_IDENT) ||
@@ -261,6 +293,79 @@ static void section_for(const char *name, char *sec, size_t size)
 	snprintf(sec, size, "bpfy/%s", name);
 }
 
+/* Last identifier in [from, to), or to. */
+static size_t last_ident(const struct rewriter *rw, size_t from, size_t to)
+{
+	size_t found = to;
+
+	for (size_t i = from; i < to; i++)
+		if (rw_tok_kind(rw, i, BPFY_TOK_IDENT))
+			found = i;
+	return found;
+}
+
+/*
+ * bcc's kprobe parameters: `int fn(struct pt_regs *ctx, struct sock *sk, int x)`
+ * keeps only ctx; the others become locals read from the calling convention
+ * (from the syscall's inner pt_regs for syscall__* and kprobe____<arch>_sys_*),
+ * declared after the '{' on the same line.
+ */
+static int kprobe_params(struct rewriter *rw, size_t name_tok, size_t brace, const char *name)
+{
+	size_t lparen = name_tok + 1, rparen, args[8], nargs, k, ctx_tok, pname, end;
+	bool syscall = !strncmp(name, "syscall__", 9) || !strncmp(name, "kprobe____x64_sys_", 18) ||
+		       !strncmp(name, "kprobe____arm64_sys_", 20);
+	struct bpfy_cbuf decl = { 0 }, blank = { 0 };
+	char ctx[128];
+	int err;
+
+	if (!rw_tok_is(rw, lparen, "("))
+		return 0;
+	rparen = rw_match_paren(rw, lparen);
+	if (rparen >= brace)
+		return 0;
+	nargs = split_args(rw, lparen, rparen, args, ARRAY_LEN(args));
+	if (nargs < 2 || !rw_tok_is(rw, args[0], "struct") || !rw_tok_is(rw, args[0] + 1, "pt_regs"))
+		return 0;
+	if (nargs > 7)
+		return rw_error_at(rw, args[7], "a kprobe function takes at most 6 arguments after ctx");
+	ctx_tok = last_ident(rw, args[0], args[1] - 1);
+	if (ctx_tok >= args[1])
+		return rw_error_at(rw, args[0], "the pt_regs parameter needs a name");
+	rw_tok_text(rw, ctx_tok, ctx, sizeof(ctx));
+	bpfy_cbuf__puts(&decl, " ");
+	if (syscall)
+		bpfy_cbuf__printf(&decl, "struct pt_regs *__bpfy_regs = (struct pt_regs *)PT_REGS_PARM1(%s);",
+				  ctx);
+	for (k = 1; k < nargs; k++) {
+		end = k + 1 < nargs ? args[k + 1] - 1 : rparen;
+		pname = last_ident(rw, args[k], end);
+		if (pname >= end || pname == args[k])
+			return rw_error_at(rw, args[k], "parameter %zu of %s needs a type and a name", k,
+					   name);
+		bpfy_cbuf__printf(&decl, " %.*s %.*s = (%.*s)BPFY__PARM%zu%s(%s);",
+				  (int)(rw->toks[pname].off - rw->toks[args[k]].off),
+				  rw->src + rw->toks[args[k]].off, (int)rw->toks[pname].len,
+				  rw->src + rw->toks[pname].off,
+				  (int)(rw->toks[pname].off - rw->toks[args[k]].off),
+				  rw->src + rw->toks[args[k]].off, k, syscall ? "_SYSCALL" : "",
+				  syscall ? "__bpfy_regs" : ctx);
+	}
+	/* drop ", T1 a, T2 b" from the signature, keeping its newlines */
+	for (uint32_t off = rw->toks[args[1] - 1].off; off < rw->toks[rparen].off; off++)
+		if (rw->src[off] == '\n')
+			bpfy_cbuf__puts(&blank, "\n");
+	err = decl.oom || blank.oom ? -ENOMEM : 0;
+	if (!err)
+		err = rw_edit(rw, rw->toks[args[1] - 1].off,
+			      rw->toks[rparen].off - rw->toks[args[1] - 1].off, blank.data ? blank.data : "");
+	if (!err)
+		err = rw_edit(rw, rw->toks[brace].off + 1, 0, decl.data);
+	bpfy_cbuf__release(&decl);
+	bpfy_cbuf__release(&blank);
+	return err;
+}
+
 static int scan_function(struct rewriter *rw, size_t start, size_t brace)
 {
 	size_t name_tok = function_name(rw, start, brace), i;
@@ -286,7 +391,9 @@ static int scan_function(struct rewriter *rw, size_t start, size_t brace)
 	rw_tok_text(rw, name_tok, name, sizeof(name));
 	section_for(name, sec, sizeof(sec));
 	snprintf(attr, sizeof(attr), "__attribute__((section(\"%s\"), used)) ", sec);
-	return rw_edit(rw, rw->toks[start].off, 0, attr) ? -ENOMEM : 0;
+	if (rw_edit(rw, rw->toks[start].off, 0, attr))
+		return -ENOMEM;
+	return kprobe_params(rw, name_tok, brace, name);
 }
 
 /* Any identifier tracepoint__<cat>__<event> asks for that tracepoint's struct. */

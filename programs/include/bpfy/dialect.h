@@ -101,11 +101,63 @@
 #define BPFY__TABLE_task_storage(K, V, n, N, F) BPFY__MAP_STORAGE(BPF_MAP_TYPE_TASK_STORAGE, V, n)
 #define BPFY__TABLE_cgrp_storage(K, V, n, N, F) BPFY__MAP_STORAGE(BPF_MAP_TYPE_CGRP_STORAGE, V, n)
 
+#define BPFY__TABLE_cgroup_storage(K, V, n, N, F)				\
+	BPFY__MAP_KV(BPF_MAP_TYPE_CGROUP_STORAGE, struct bpf_cgroup_storage_key, V, n, 0, F)
+#define BPFY__TABLE_percpu_cgroup_storage(K, V, n, N, F)			\
+	BPFY__MAP_KV(BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, struct bpf_cgroup_storage_key, V, n, 0, F)
+#define BPFY__TABLE_user_ringbuf(K, V, n, N, F)					\
+	struct {								\
+		__uint(type, BPF_MAP_TYPE_USER_RINGBUF);			\
+		__uint(max_entries, (N) * BPFY_PAGE_SIZE);			\
+	} n SEC(".maps")
+#define BPFY__TABLE_reuseport_sockarray(K, V, n, N, F)				\
+	BPFY__MAP_SIZES(BPF_MAP_TYPE_REUSEPORT_SOCKARRAY, u32, u64, n, N, F)
+/* Map-in-map: the inner map is a declared map (bcc passes its name as a string;
+ * bpfy passes the bare name), its definition is the template. */
+#define BPFY__TABLE_array_of_maps(K, V, n, N, F)				\
+	struct {								\
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);			\
+		__type(key, int);						\
+		__uint(max_entries, N);						\
+		__array(values, typeof(V));					\
+	} n SEC(".maps")
+#define BPFY__TABLE_hash_of_maps(K, V, n, N, F)					\
+	struct {								\
+		__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);			\
+		__type(key, K);							\
+		__uint(max_entries, N);						\
+		__array(values, typeof(V));					\
+	} n SEC(".maps")
+
 /* BPF_TABLE("type", key, leaf, name, size[, flags]): the type arrives as a bare token. */
 #define BPF_TABLE(_t, _K, _V, _name, _n) BPFY__TABLE_##_t(_K, _V, _name, _n, 0)
 #define BPF_F_TABLE(_t, _K, _V, _name, _n, _f) BPFY__TABLE_##_t(_K, _V, _name, _n, _f)
 
 /* ------------------------------------------------- declaration macros */
+
+/* Pinned tables: libbpf pins by name under the object's pin root and reuses a
+ * compatible pinned map (an incompatible one fails the load, naming the map).
+ * The bcc path is recorded in BTF as `__bpfy_pin__<name>` for the loader. */
+#define BPFY__PINNED(_t, _K, _V, _name, _n, _f, _path)				\
+	BPFY__PIN_DEF(BPFY__TABLE_##_t(_K, _V, _name, _n, _f), _name, _path)
+#define BPFY__PIN_DEF(_decl, _name, _path)					\
+	static const char __bpfy_pin__##_name[]				\
+		__attribute__((used, section(".bpfy.events"))) = _path;	\
+	_decl
+#define BPF_TABLE_PINNED(_t, _K, _V, _name, _n, _path)				\
+	BPFY__PINNED(_t, _K, _V, _name, _n, 0, _path)
+#define BPF_F_TABLE_PINNED(_t, _K, _V, _name, _n, _f, _path)			\
+	BPFY__PINNED(_t, _K, _V, _name, _n, _f, _path)
+/* Public/shared tables: declared as ordinary maps (one object each). */
+#define BPF_TABLE_PUBLIC(_t, _K, _V, _name, _n) BPFY__TABLE_##_t(_K, _V, _name, _n, 0)
+#define BPF_TABLE_SHARED(_t, _K, _V, _name, _n) BPFY__TABLE_##_t(_K, _V, _name, _n, 0)
+#define BPF_QUEUESTACK(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
+#define BPF_QUEUESTACK_PINNED(_t, _name, _V, _n, _f, _path)			\
+	BPFY__PINNED(_t, int, _V, _name, _n, _f, _path)
+#define BPF_QUEUESTACK_PUBLIC(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
+#define BPF_QUEUESTACK_SHARED(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
+
+
 
 #define BPFY__PICK1(_1, NAME, ...) NAME
 #define BPFY__PICK2(_1, _2, NAME, ...) NAME
@@ -165,6 +217,18 @@ struct bpf_stacktrace {
 #define BPF_INODE_STORAGE(_name, _V) BPFY__TABLE_inode_storage(int, _V, _name, 0, 0)
 #define BPF_TASK_STORAGE(_name, _V) BPFY__TABLE_task_storage(int, _V, _name, 0, 0)
 #define BPF_CGRP_STORAGE(_name, _V) BPFY__TABLE_cgrp_storage(int, _V, _name, 0, 0)
+#define BPF_CGROUP_STORAGE(_name, _V) BPFY__TABLE_cgroup_storage(int, _V, _name, 0, 0)
+#define BPF_PERCPU_CGROUP_STORAGE(_name, _V)					\
+	BPFY__TABLE_percpu_cgroup_storage(int, _V, _name, 0, 0)
+#define BPF_PERF_ARRAY(_name, _n) BPFY__TABLE_perf_array(int, u32, _name, _n, 0)
+#define BPF_ARRAY_OF_MAPS(_name, _inner, _n) BPFY__TABLE_array_of_maps(int, _inner, _name, _n, 0)
+#define BPF_HASH_OF_MAPS(_name, _K, _inner, _n) BPFY__TABLE_hash_of_maps(_K, _inner, _name, _n, 0)
+struct bpf_stacktrace_buildid {
+	struct bpf_stack_build_id trace[BPF_MAX_STACK_DEPTH];
+};
+#define BPF_STACK_TRACE_BUILDID(_name, _n)					\
+	BPFY__MAP_SIZES(BPF_MAP_TYPE_STACK_TRACE, u32, struct bpf_stacktrace_buildid, _name, _n, \
+			BPF_F_STACK_BUILD_ID)
 
 /* ------------------------------------------------------- map methods */
 
@@ -263,6 +327,9 @@ struct bpf_stacktrace {
 #define BPFY_MAP_TASK_STORAGE_DELETE(m, t) bpf_task_storage_delete(&(m), (t))
 #define BPFY_MAP_CGRP_STORAGE_GET(m, c, v, flags) bpf_cgrp_storage_get(&(m), (c), (v), (flags))
 #define BPFY_MAP_CGRP_STORAGE_DELETE(m, c) bpf_cgrp_storage_delete(&(m), (c))
+#define BPFY_MAP_PERF_READ(m, idx) bpf_perf_event_read(&(m), (idx))
+#define BPFY_MAP_PERF_COUNTER_VALUE(m, idx, buf, size) bpf_perf_event_read_value(&(m), (idx), (buf), (size))
+#define BPFY_MAP_GET_LOCAL_STORAGE(m, flags) ((typeof((m).value))bpf_get_local_storage(&(m), (flags)))
 #define BPFY_MAP_SOCK_MAP_UPDATE(m, ops, k, flags) bpf_sock_map_update((ops), &(m), (k), (flags))
 #define BPFY_MAP_SOCK_HASH_UPDATE(m, ops, k, flags) bpf_sock_hash_update((ops), &(m), (k), (flags))
 #define BPFY_MAP_MSG_REDIRECT_MAP(m, msg, k, flags) bpf_msg_redirect_map((msg), &(m), (k), (flags))
@@ -298,6 +365,28 @@ struct bpf_stacktrace {
 	} while (0)
 
 /* ----------------------------------------------------------- helpers */
+
+/* The 6th argument (libbpf 1.1 stops at 5), plain and from a syscall's inner regs. */
+#if defined(__TARGET_ARCH_x86)
+#define BPFY__PARM6(x) (((const struct pt_regs *)(x))->r9)
+#define BPFY__PARM6_SYSCALL(x) BPF_CORE_READ((const struct pt_regs *)(x), r9)
+#elif defined(__TARGET_ARCH_arm64)
+#define BPFY__PARM6(x) (((const struct user_pt_regs *)(x))->regs[5])
+#define BPFY__PARM6_SYSCALL(x) BPF_CORE_READ((const struct user_pt_regs *)(x), regs[5])
+#else
+#define BPFY__PARM6(x) ({ _Pragma(__BPF_TARGET_MISSING); 0l; })
+#define BPFY__PARM6_SYSCALL(x) BPFY__PARM6(x)
+#endif
+#define BPFY__PARM1(x) PT_REGS_PARM1(x)
+#define BPFY__PARM2(x) PT_REGS_PARM2(x)
+#define BPFY__PARM3(x) PT_REGS_PARM3(x)
+#define BPFY__PARM4(x) PT_REGS_PARM4(x)
+#define BPFY__PARM5(x) PT_REGS_PARM5(x)
+#define BPFY__PARM1_SYSCALL(x) PT_REGS_PARM1_CORE_SYSCALL(x)
+#define BPFY__PARM2_SYSCALL(x) PT_REGS_PARM2_CORE_SYSCALL(x)
+#define BPFY__PARM3_SYSCALL(x) PT_REGS_PARM3_CORE_SYSCALL(x)
+#define BPFY__PARM4_SYSCALL(x) PT_REGS_PARM4_CORE_SYSCALL(x)
+#define BPFY__PARM5_SYSCALL(x) PT_REGS_PARM5_CORE_SYSCALL(x)
 
 /* An implicit kernel read (bpfy wraps member accesses through kernel pointers
  * in this; see docs/dialect.md). The field's offset is CO-RE relocated
