@@ -9,7 +9,7 @@ JOBS      ?= $(shell nproc)
 
 # Debian packages needed to build, test and run bpfy.
 DEB_PACKAGES := clang llvm libclang-14-dev libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config cmake make gcc \
-	python3 python3-dev python3-pytest python3-setuptools python3-numpy \
+	python3 python3-dev python3-pytest python3-setuptools python3-numpy python3-pandas \
 	iproute2 bpftool linux-libc-dev \
 	systemtap-sdt-dev
 
