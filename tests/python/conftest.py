@@ -1,8 +1,11 @@
-"""Shared fixtures: the in-place package on sys.path, a root check, and a
-guard that every test module leaves the process's fds as it found them."""
+"""Shared fixtures: the in-place package on sys.path, a root check, and two
+guards run around every test module: it leaves the process's fds as it found
+them, and it leaves no BPF program or link alive in the kernel."""
+import ctypes
 import gc
 import os
 import sys
+import time
 
 import pytest
 
@@ -37,11 +40,91 @@ def pytest_runtest_makereport(item, call):
 _baselines = {}
 
 
+# -------------------------------------------------- kernel objects by id
+# The kernel's own listing, through the bpf() syscall's GET_NEXT_ID commands
+# (what `bpftool prog/link show` walks). Other processes on the machine load
+# and unload programs at the same time, so a module is blamed only for ids
+# newer than its baseline that still exist afterwards and that no other
+# process holds an fd to: a program kept by a netlink XDP or tc filter, a
+# cgroup attachment without a link, a pin, or an fd of ours.
+_SYS_BPF = 321          # x86_64
+_PROG_GET_NEXT_ID = 11
+_LINK_GET_NEXT_ID = 31
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+def kernel_ids(cmd):
+    """Every id the kernel lists for cmd (_PROG_GET_NEXT_ID or _LINK_GET_NEXT_ID)."""
+    ids = []
+    attr = (ctypes.c_uint32 * 4)()
+    while True:
+        if _libc.syscall(_SYS_BPF, cmd, ctypes.byref(attr), ctypes.sizeof(attr)) != 0:
+            return ids          # ENOENT after the last id
+        ids.append(attr[1])
+        attr[0] = attr[1]
+
+
+def kernel_objects():
+    """{"prog": ids, "link": ids} alive in the kernel now."""
+    return {"prog": set(kernel_ids(_PROG_GET_NEXT_ID)),
+            "link": set(kernel_ids(_LINK_GET_NEXT_ID))}
+
+
+def held_elsewhere():
+    """Program and link ids some other process holds an fd to (a link's
+    fd holds its program too)."""
+    held = {"prog": set(), "link": set()}
+    me = str(os.getpid())
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or pid == me:
+            continue
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target not in ("anon_inode:bpf-prog", "anon_inode:bpf_link", "anon_inode:bpf-link"):
+                    continue
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    info = f.read()
+            except OSError:
+                continue
+            for line in info.splitlines():
+                key, _, value = line.partition(":")
+                if key == "prog_id":
+                    held["prog"].add(int(value))
+                elif key == "link_id":
+                    held["link"].add(int(value))
+    return held
+
+
+def leaked_kernel_objects(before, settle=3.0):
+    """Ids newer than `before` (max id per kind) alive now and held by no
+    other process. Programs are freed after an RCU grace period, so a
+    candidate must survive `settle` seconds of rechecks to count."""
+    deadline = time.monotonic() + settle
+    while True:
+        now = kernel_objects()
+        held = held_elsewhere()
+        leaked = {kind: sorted(i for i in ids if i > before[kind] and i not in held[kind])
+                  for kind, ids in now.items()}
+        if not any(leaked.values()) or time.monotonic() > deadline:
+            return {kind: ids for kind, ids in leaked.items() if ids}
+        time.sleep(0.1)
+
+
+def kernel_baseline():
+    return {kind: max(ids, default=0) for kind, ids in kernel_objects().items()}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
     if item.module not in _baselines:
         gc.collect()
-        _baselines[item.module] = open_fds()
+        _baselines[item.module] = (open_fds(), kernel_baseline())
     yield
 
 
@@ -50,13 +133,17 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if nextitem is not None and nextitem.module is item.module:
         return
-    before = _baselines.pop(item.module, None)
-    if before is None or getattr(item.module, "_bpfy_failed", False):
+    baseline = _baselines.pop(item.module, None)
+    if baseline is None or getattr(item.module, "_bpfy_failed", False):
         return
+    before, kernel_before = baseline
     gc.collect()
     leaked = {fd: os.readlink(f"/proc/self/fd/{fd}") for fd in open_fds() - before
               if os.path.exists(f"/proc/self/fd/{fd}")}
     assert not leaked, f"fds leaked by {item.module.__name__}: {leaked}"
+    alive = leaked_kernel_objects(kernel_before)
+    assert not alive, (f"BPF objects left alive in the kernel by {item.module.__name__} "
+                       f"(ids; see `bpftool prog/link show id N`): {alive}")
 
 
 @pytest.fixture(scope="session")
