@@ -263,7 +263,12 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 		goto out;
 	}
 	if (attach && auto_attach(self)) {
+		/* release() runs destructors that may touch the error state */
+		PyObject *type, *value, *traceback;
+
+		PyErr_Fetch(&type, &value, &traceback);
 		release(self);
+		PyErr_Restore(type, value, traceback);
 		goto out;
 	}
 	ret = 0;
