@@ -974,3 +974,56 @@ int bpfy_codec_encode_field(const struct bpfy_codec_field *f, PyObject *obj, uns
 		PyMem_Free(tmp);
 	return ret;
 }
+
+/* ------------------------------------------------------------ numpy */
+
+PyObject *bpfy_codec_numpy_descr(bpfy_codec *c)
+{
+	PyObject *names = NULL, *formats = NULL, *offsets = NULL, *out = NULL, *elem;
+
+	switch (c->kind) {
+	case BPFY_CODEC_INT:
+		return PyUnicode_FromFormat("<%c%u", c->is_signed ? 'i' : 'u', c->size);
+	case BPFY_CODEC_BOOL:
+		return PyUnicode_FromString("?");
+	case BPFY_CODEC_FLOAT:
+		return PyUnicode_FromFormat("<f%u", c->size);
+	case BPFY_CODEC_CHARS:
+		return PyUnicode_FromFormat("S%u", c->size);
+	case BPFY_CODEC_ARRAY:
+		elem = bpfy_codec_numpy_descr(c->elem);
+		return elem ? Py_BuildValue("(N(I))", elem, c->nr_elems) : NULL;
+	case BPFY_CODEC_RECORD:
+		break;
+	default:
+		return PyUnicode_FromFormat("V%u", c->size);
+	}
+	names = PyList_New(0);
+	formats = PyList_New(0);
+	offsets = PyList_New(0);
+	if (!names || !formats || !offsets)
+		goto out;
+	for (uint32_t i = 0; i < c->nr_fields; i++) {
+		const struct bpfy_codec_field *f = &c->fields[i];
+		PyObject *fmt, *off;
+		int err;
+
+		if (f->bitfield_size || f->bit_offset % 8)
+			continue;	/* numpy has no bitfields */
+		fmt = bpfy_codec_numpy_descr(f->codec);
+		off = PyLong_FromUnsignedLong(f->bit_offset / 8);
+		err = !fmt || !off || PyList_Append(names, f->name) || PyList_Append(formats, fmt) ||
+		      PyList_Append(offsets, off);
+		Py_XDECREF(fmt);
+		Py_XDECREF(off);
+		if (err)
+			goto out;
+	}
+	out = Py_BuildValue("{sOsOsOsI}", "names", names, "formats", formats, "offsets", offsets,
+			    "itemsize", c->size);
+out:
+	Py_XDECREF(names);
+	Py_XDECREF(formats);
+	Py_XDECREF(offsets);
+	return out;
+}

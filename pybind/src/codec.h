@@ -86,6 +86,11 @@ const struct bpfy_codec_field *bpfy_codec_find_field(bpfy_codec *codec, PyObject
  * record type, or bool/float/bytes/list. New reference. */
 PyObject *bpfy_codec_pytype(bpfy_codec *codec);
 
+/* numpy.dtype() argument for the codec: "<u4", "S16", (elem, (n,)), or a
+ * dict of names/formats/offsets/itemsize for records (bitfields left out).
+ * New reference or NULL. */
+PyObject *bpfy_codec_numpy_descr(bpfy_codec *codec);
+
 /* ------------------------------------------------------------ record.c */
 
 /* A record: the raw bytes of one struct/union, stored inline. */

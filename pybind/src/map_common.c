@@ -281,3 +281,47 @@ out:
 	Py_XDECREF(c.values);
 	return r;
 }
+
+/* ---------------------------------------------------------- numpy, pandas */
+
+const char bpfy_table_numpy_doc[] =
+	"to_numpy()\n--\n\nThe whole map as a numpy structured array with fields 'key' and "
+	"'value' (per-CPU values: shape (n, cpus)), from one batch dump. Needs numpy.";
+const char bpfy_table_pandas_doc[] =
+	"to_pandas()\n--\n\nThe whole map as a pandas DataFrame (one column per key/value "
+	"field; per-CPU values as one column per CPU). Needs pandas.";
+
+static PyObject *call_helper(PyObject *self, const char *fn)
+{
+	PyObject *mod = PyImport_ImportModule("bpfy.maps"), *r;
+
+	if (!mod)
+		return NULL;
+	r = PyObject_CallMethod(mod, fn, "(O)", self);
+	Py_DECREF(mod);
+	return r;
+}
+
+PyObject *bpfy_table_to_numpy(PyObject *self, PyObject *unused)
+{
+	return call_helper(self, "to_numpy");
+}
+
+PyObject *bpfy_table_to_pandas(PyObject *self, PyObject *unused)
+{
+	return call_helper(self, "to_pandas");
+}
+
+PyObject *bpfy_table_dtype_parts(PyObject *self, void *closure)
+{
+	bpfy_table *t = (bpfy_table *)self;
+	PyObject *k = bpfy_codec_numpy_descr(t->key), *v = k ? bpfy_codec_numpy_descr(t->leaf)
+							       : NULL;
+
+	if (!v) {
+		Py_XDECREF(k);
+		return NULL;
+	}
+	return Py_BuildValue("(NNiIIn)", k, v, t->traits->percpu ? t->ncpus : 0, t->stride,
+			     t->key_size, (Py_ssize_t)t->vbuf_size);
+}

@@ -659,12 +659,16 @@ static PyGetSetDef table_getset[] = {
 	{ "name", (getter)table_get_name, NULL, "The map's name.", NULL },
 	{ "fd", (getter)table_get_fd, NULL, "The map's fd (owned by the BPF object).", NULL },
 	{ "closed", (getter)table_get_closed, NULL, "True once the BPF object is closed.", NULL },
+	{ "_dtype_parts", (getter)bpfy_table_dtype_parts, NULL,
+	  "numpy descriptions used by to_numpy() (private).", NULL },
 	{ "info", (getter)table_get_info, NULL,
 	  "dict: type, type_name, key_size, value_size, max_entries, flags, id, name.", NULL },
 	{ NULL },
 };
 
 static PyMemberDef table_members[] = {
+	{ "_batch_chunk", T_UINT, offsetof(bpfy_table, batch_chunk), 0,
+	  "Elements per batch syscall (0: as many as fit in 4 MiB). For tests." },
 	{ "__weaklistoffset__", T_PYSSIZET, offsetof(bpfy_table, weakreflist), READONLY },
 	{ NULL },
 };

@@ -67,6 +67,7 @@ typedef struct {
 	PyObject *pin_path;		/* str of the last pin(), or NULL */
 	int *tmp_fds;			/* fds opened to encode one op (paths), closed after */
 	int ntmp_fds, cap_tmp_fds;
+	uint32_t batch_chunk;		/* elements per batch syscall, 0: by CHUNK_BYTES (tests) */
 } bpfy_table;
 
 /* ----------------------------------------------------------- table.c */
@@ -161,6 +162,11 @@ PyObject *bpfy_table_exit(PyObject *self, PyObject *const *args, Py_ssize_t narg
 PyObject *bpfy_table_from_pinned(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
 				 PyObject *kwnames);
 PyObject *bpfy_table_dump_raw(PyObject *self, PyObject *unused);
+PyObject *bpfy_table_to_numpy(PyObject *self, PyObject *unused);
+PyObject *bpfy_table_to_pandas(PyObject *self, PyObject *unused);
+/* getter _dtype_parts: (key descr, value descr, ncpus or 0, stride, key_size, vbuf_size) */
+PyObject *bpfy_table_dtype_parts(PyObject *self, void *closure);
+extern const char bpfy_table_numpy_doc[], bpfy_table_pandas_doc[];
 extern const char bpfy_table_pin_doc[], bpfy_table_unpin_doc[], bpfy_table_close_doc[],
 	bpfy_table_from_pinned_doc[], bpfy_table_dump_raw_doc[];
 
@@ -174,7 +180,9 @@ extern const char bpfy_table_pin_doc[], bpfy_table_unpin_doc[], bpfy_table_close
 	{ "__exit__", (PyCFunction)(void (*)(void))bpfy_table_exit, METH_FASTCALL, NULL },  \
 	{ "from_pinned", (PyCFunction)(void (*)(void))bpfy_table_from_pinned,              \
 	  METH_FASTCALL | METH_KEYWORDS | METH_CLASS, bpfy_table_from_pinned_doc },          \
-	{ "_dump_raw", bpfy_table_dump_raw, METH_NOARGS, bpfy_table_dump_raw_doc }
+	{ "_dump_raw", bpfy_table_dump_raw, METH_NOARGS, bpfy_table_dump_raw_doc },         \
+	{ "to_numpy", bpfy_table_to_numpy, METH_NOARGS, bpfy_table_numpy_doc },            \
+	{ "to_pandas", bpfy_table_to_pandas, METH_NOARGS, bpfy_table_pandas_doc }
 
 /* map_lpm.c: LPM trie keys. */
 int bpfy_lpm_encode_key(bpfy_table *t, PyObject *key, void *out);

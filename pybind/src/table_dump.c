@@ -37,6 +37,8 @@ static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 	bool first = true;
 	int err, ret = -1;
 
+	if (t->batch_chunk)
+		chunk = t->batch_chunk;
 	if (chunk > t->max_entries && t->max_entries)
 		chunk = t->max_entries;
 	if (chunk == 0)

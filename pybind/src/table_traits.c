@@ -29,7 +29,7 @@ static const struct bpfy_table_traits traits_by_type[T_COUNT] = {
 					   .batch = true },
 	[BPF_MAP_TYPE_PERCPU_ARRAY] = { "PerCpuArray", .percpu = true, .array = true,
 					.batch = true, KI },
-	[BPF_MAP_TYPE_LPM_TRIE] = { "LpmTrie", .can_delete = true,
+	[BPF_MAP_TYPE_LPM_TRIE] = { "LpmTrie", .can_delete = true, .batch = true,
 				    .key_kind = BPFY_KEY_LPM },
 	[BPF_MAP_TYPE_QUEUE] = { "QueueStack", .no_iter = true, KN },
 	[BPF_MAP_TYPE_STACK] = { "QueueStack", .no_iter = true, KN },
