@@ -2,6 +2,7 @@
 #   make demo    deps + build + a short tracing session
 #   make test    deps + build + C tests (ctest) + Python tests (pytest)
 #   make bench   deps + build + benchmarks against libbpf C references
+#   make test-vm build + the kprobe/trampoline/LSM tests in a Debian 6.1 guest (qemu)
 
 PYTHON    ?= /usr/bin/python3
 BUILD_DIR ?= build
@@ -15,7 +16,7 @@ DEB_PACKAGES := clang llvm libclang-14-dev libbpf-dev libelf-dev zlib1g-dev libs
 
 export PYTHONPATH := $(CURDIR)/pybind
 
-.PHONY: all deps build test test-c test-python demo bench clean
+.PHONY: all deps build test test-c test-python test-vm demo bench clean
 
 all: build
 
@@ -39,6 +40,11 @@ test-c:
 
 test-python:
 	$(PYTHON) -m pytest -q tests/python
+
+# The tests marked @pytest.mark.vm (kprobes, fentry/fexit, BPF LSM, struct_ops)
+# in a guest on Debian's linux-image-amd64 under qemu: docs/second-kernel.md.
+test-vm: build
+	BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) vm/test-vm.sh $(VM_PYTEST_ARGS)
 
 demo: build
 	$(PYTHON) examples/syscount.py -d 3
