@@ -177,26 +177,35 @@ err_out:
 }
 
 struct bpfy_link *bpfy_prog__attach_tc(struct bpfy_prog *prog, int ifindex, bool egress,
-				       struct bpfy_error *error)
+				       enum bpfy_tc_mode mode, struct bpfy_error *error)
 {
 	char ifname[IF_NAMESIZE];
 	int fd, err;
 
 	name_ifindex(ifindex, ifname);
+	if (mode > BPFY_TC_CLSACT) {
+		bpfy_error__set(error, BPFY_ERR_USAGE, EINVAL, "tc on %s: unknown mode %d", ifname,
+				(int)mode);
+		return NULL;
+	}
 	if (bpfy_attach__ensure_loaded(prog, BPF_PROG_TYPE_SCHED_CLS, 0, error))
 		return NULL;
+	if (mode == BPFY_TC_CLSACT)
+		return attach_clsact(prog, ifindex, egress, ifname, error);
 	fd = bpf_link_create(prog->fd, ifindex, egress ? TCX_EGRESS : TCX_INGRESS, NULL);
 	if (fd >= 0)
 		return bpfy_link__from_fd(fd);
 	err = errno;
-	if (err != EINVAL)
+	if (err != EINVAL || mode == BPFY_TC_TCX)
 		goto err_out;
 	/* no tcx on this kernel: a filter on the clsact qdisc */
 	return attach_clsact(prog, ifindex, egress, ifname, error);
 
 err_out:
-	bpfy_error__set(error, BPFY_ERR_OS, err, "attaching '%s' to tc %s of %s: %s", prog->name,
-			egress ? "egress" : "ingress", ifname, strerror(err));
+	bpfy_error__set(error, err == EINVAL ? BPFY_ERR_UNSUPPORTED : BPFY_ERR_OS, err,
+			"attaching '%s' to tc %s of %s as a tcx link: %s%s", prog->name,
+			egress ? "egress" : "ingress", ifname, strerror(err),
+			err == EINVAL ? " (no tcx links before Linux 6.6: use the clsact mode)" : "");
 	errno = err;
 	return NULL;
 }

@@ -26,6 +26,14 @@ XDP_FLAGS_DRV_MODE = 1 << 2
 XDP_FLAGS_HW_MODE = 1 << 3
 
 _TRAMPOLINES = {"fentry": 0, "fexit": 1, "fmod_ret": 2, "lsm": 3}
+_TC_MODES = {"auto": 0, "tcx": 1, "clsact": 2}
+
+# netfilter (linux/netfilter.h)
+NFPROTO_IPV4 = 2
+NFPROTO_IPV6 = 10
+NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT, \
+    NF_INET_POST_ROUTING = range(5)
+BPF_F_NETFILTER_IP_DEFRAG = 1
 
 # kernel functions bcc never offers as kprobe targets
 _KPROBE_EXCLUDED = re.compile(
@@ -71,6 +79,40 @@ def _ifindex(dev):
         return socket.if_nametoindex(dev)
     except OSError:
         raise _bpfy.BPFError(errno.ENODEV, f"no network interface '{dev}'") from None
+
+
+def _in_netns(netns, call, *args):
+    """call(*args) on a thread that has entered network namespace netns (a
+    name under /var/run/netns or a path): setns() changes only the calling
+    thread, and this one ends right after."""
+    import ctypes
+    import threading
+
+    path = netns if "/" in netns else os.path.join("/var/run/netns", netns)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    outcome = {}
+
+    def run():
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+            err = ctypes.get_errno()
+            outcome["error"] = _bpfy.BPFError(err, f"setns to network namespace '{netns}': "
+                                                   f"{os.strerror(err)}")
+            return
+        try:
+            outcome["value"] = call(*args)
+        except BaseException as exc:  # re-raised on the caller's thread
+            outcome["error"] = exc
+
+    try:
+        thread = threading.Thread(target=run, name="bpfy-netns")
+        thread.start()
+        thread.join()
+    finally:
+        os.close(fd)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 class AttachMixin:
@@ -363,16 +405,23 @@ class AttachMixin:
             pass
         return sock
 
-    def attach_tc(self, dev, fn, direction="ingress"):
+    def attach_tc(self, dev, fn, direction="ingress", mode=None):
         """Attach fn (a name or Function) as a tc classifier on dev at
-        direction "ingress" or "egress" (a tcx link; a clsact filter on
-        kernels without tcx)."""
+        direction "ingress" or "egress". mode "auto" (the default, or the
+        environment's BPFY_TC_MODE) uses a tcx link and falls back to a
+        clsact filter on kernels without tcx; "tcx" or "clsact" force one.
+        A clsact filter is removed by detach_tc()/close() but, unlike a tcx
+        link, survives a crash; the clsact qdisc is left in place."""
         bpf, name = _function(self, fn)
         direction = _text(direction)
         if direction not in ("ingress", "egress"):
             raise ValueError(f"direction must be 'ingress' or 'egress', not {direction!r}")
+        mode = _text(mode) if mode is not None else os.environ.get("BPFY_TC_MODE") or "auto"
+        if mode not in _TC_MODES:
+            raise ValueError(f"mode must be one of {', '.join(_TC_MODES)}, not {mode!r}")
         dev = _text(dev)
-        bpf._attach_tc(name, f"{dev}:{direction}", _ifindex(dev), direction == "egress")
+        bpf._attach_tc(name, f"{dev}:{direction}", _ifindex(dev), direction == "egress",
+                       _TC_MODES[mode])
         return bpf
 
     def detach_tc(self, dev, direction="ingress", fn=None):
@@ -410,6 +459,84 @@ class AttachMixin:
         bpf, name = _function(self, fn)
         key = f"{os.fstat(attachable_fd).st_ino}:{int(attach_type)}"
         bpf._detach("func", key, name)
+
+    # -- sk_reuseport ---------------------------------------------------------
+
+    @staticmethod
+    def _socket_key(sock):
+        fd = sock if isinstance(sock, int) else sock.fileno()
+        return fd, f"socket:{os.fstat(fd).st_ino}"
+
+    def attach_sk_reuseport(self, sock, fn):
+        """Attach fn (SK_REUSEPORT, a name or Function) to the reuseport
+        group of sock (a socket or fd bound with SO_REUSEPORT): fn picks the
+        group's socket for each new connection, e.g. with
+        bpf_sk_select_reuseport() over a REUSEPORT_SOCKARRAY. The attachment
+        holds a duplicate of sock until detach_sk_reuseport() or close()."""
+        bpf, name = _function(self, fn)
+        fd, key = self._socket_key(sock)
+        bpf._attach_reuseport(name, key, fd)
+        return bpf
+
+    def detach_sk_reuseport(self, sock, fn=None):
+        """Detach what attach_sk_reuseport attached to sock's group."""
+        name = _function(self, fn)[1] if fn is not None else None
+        self._detach("sk_reuseport", self._socket_key(sock)[1], name)
+
+    # -- netfilter -------------------------------------------------------------
+
+    @staticmethod
+    def support_netfilter():
+        """True when the kernel has netfilter BPF links (a real probe: a tiny
+        program is loaded and a link is requested; no hook is registered)."""
+        return _bpfy.BPF._probe_netfilter()[0]
+
+    @staticmethod
+    def netfilter_refusal():
+        """Why the kernel refuses netfilter links, or "" when it has them."""
+        ok, reason = _bpfy.BPF._probe_netfilter()
+        return "" if ok else reason
+
+    @staticmethod
+    def _netfilter_key(pf, hooknum, priority, netns):
+        return f"{netns or '-'}:{pf}:{hooknum}:{priority}"
+
+    def attach_netfilter(self, fn, hooknum=NF_INET_LOCAL_IN, pf=NFPROTO_IPV4, priority=-128,
+                         flags=0, netns=None):
+        """Link fn (a netfilter program: int fn(struct bpf_nf_ctx *ctx)
+        returning NF_DROP 0 or NF_ACCEPT 1) to netfilter hook hooknum
+        (NF_INET_*) of family pf at priority. The hook lives in this
+        process's network namespace, or in netns (a name from `ip netns`, or
+        a path such as /proc/PID/ns/net) when given."""
+        bpf, name = _function(self, fn)
+        key = self._netfilter_key(pf, hooknum, priority, netns)
+        args = (name, key, int(pf), int(hooknum), int(priority), int(flags))
+        if netns is None:
+            bpf._attach_netfilter(*args)
+        else:
+            _in_netns(netns, bpf._attach_netfilter, *args)
+        return bpf
+
+    def detach_netfilter(self, fn=None, hooknum=NF_INET_LOCAL_IN, pf=NFPROTO_IPV4,
+                         priority=-128, netns=None):
+        """Detach what attach_netfilter attached with the same arguments."""
+        name = _function(self, fn)[1] if fn is not None else None
+        self._detach("netfilter", self._netfilter_key(pf, hooknum, priority, netns), name)
+
+    # -- struct_ops ------------------------------------------------------------
+
+    def attach_struct_ops(self, map_name):
+        """Register the struct_ops map map_name (a SEC(".struct_ops") variable,
+        e.g. a struct tcp_congestion_ops) with the kernel; detach_struct_ops()
+        or close() unregisters it. A kernel that refuses BPF trampolines
+        raises UnsupportedError naming the refusal."""
+        self._attach_struct_ops(_text(map_name))
+        return self
+
+    def detach_struct_ops(self, map_name):
+        """Unregister what attach_struct_ops registered."""
+        name = _text(map_name)
+        self._detach("struct_ops", name, name)
 
     # -- iterators -----------------------------------------------------------
 

@@ -51,6 +51,12 @@ BPFY_METH(bpfy_bpf_attach_cgroup);
 BPFY_METH(bpfy_bpf_attach_func);
 BPFY_METH(bpfy_bpf_attach_iter);
 
+/* bpf_attach_more.c */
+BPFY_METH(bpfy_bpf_attach_reuseport);
+BPFY_METH(bpfy_bpf_attach_netfilter);
+BPFY_METH(bpfy_bpf_probe_netfilter);
+BPFY_METH(bpfy_bpf_attach_struct_ops);
+
 /* syms.c (static methods: self is NULL) */
 BPFY_METH(bpfy_syms_ksym);
 BPFY_METH(bpfy_syms_ksymname);

@@ -63,17 +63,18 @@ PyObject *bpfy_bpf_attach_raw_socket(BPFObject *self, PyObject *args)
 PyObject *bpfy_bpf_attach_tc(BPFObject *self, PyObject *args)
 {
 	const char *fn_name, *key;
-	int ifindex, egress;
+	int ifindex, egress, mode = BPFY_TC_AUTO;
 	struct bpfy_error error = {};
 	struct bpfy_prog *prog;
 	struct bpfy_link *link;
 
-	if (!PyArg_ParseTuple(args, "ssip:_attach_tc", &fn_name, &key, &ifindex, &egress))
+	if (!PyArg_ParseTuple(args, "ssip|i:_attach_tc", &fn_name, &key, &ifindex, &egress,
+			      &mode))
 		return NULL;
 	prog = bpfy_attach_prepare(self, "tc", key, fn_name);
 	if (!prog)
 		return NULL;
-	link = bpfy_prog__attach_tc(prog, ifindex, egress, &error);
+	link = bpfy_prog__attach_tc(prog, ifindex, egress, mode, &error);
 	return bpfy_attach_finish(self, link, &error, "tc", key, fn_name);
 }
 

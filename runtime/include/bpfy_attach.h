@@ -10,8 +10,9 @@
  * releases every fd the attachment holds. Every attachment is tied to an fd
  * of this process (a BPF link, a perf event, a socket), so nothing outlives
  * the process, with two documented exceptions: bpfy_prog__attach_func
- * (BPF_PROG_ATTACH has no link) and the clsact fallback of attach_tc on
- * kernels without tcx links. On failure: NULL with errno set and error filled.
+ * (BPF_PROG_ATTACH has no link) and the clsact mode of attach_tc (the
+ * fallback on kernels without tcx links). On failure: NULL with errno set
+ * and error filled.
  */
 #ifndef BPFY_ATTACH_H
 #define BPFY_ATTACH_H
@@ -131,13 +132,64 @@ int bpfy_xdp__detach(int ifindex, uint32_t flags, struct bpfy_error *error);
 struct bpfy_link *bpfy_prog__attach_raw_socket(struct bpfy_prog *prog, const char *ifname,
 					       struct bpfy_error *error);
 
+enum bpfy_tc_mode {
+	BPFY_TC_AUTO,		/* a tcx link, else (EINVAL: no tcx) a clsact filter */
+	BPFY_TC_TCX,		/* a tcx link only (Linux 6.6) */
+	BPFY_TC_CLSACT,		/* a clsact filter only (netlink, libbpf's tc API) */
+};
+
 /*
- * tc: prog (SCHED_CLS) on ifindex at ingress or egress. Uses a tcx link when
- * the kernel has them (gone with the process); else a clsact qdisc (created
- * when absent, left in place) and a filter that destroying the link removes.
+ * tc: prog (SCHED_CLS) on ifindex at ingress or egress. A tcx link is gone
+ * with the process. A clsact filter is not: its qdisc is created when absent
+ * and left in place, the filter (direct action, handle and priority chosen
+ * by the kernel) is removed by destroying the link but survives a crash.
  */
 struct bpfy_link *bpfy_prog__attach_tc(struct bpfy_prog *prog, int ifindex, bool egress,
-				       struct bpfy_error *error);
+				       enum bpfy_tc_mode mode, struct bpfy_error *error);
+
+/* ---------------------------------------------------------- sk_reuseport */
+
+/*
+ * SO_ATTACH_REUSEPORT_EBPF: prog (SK_REUSEPORT, expected attach
+ * BPF_SK_REUSEPORT_SELECT) picks the socket of sock_fd's reuseport group
+ * that takes each new connection or datagram (bpf_sk_select_reuseport over
+ * a REUSEPORT_SOCKARRAY). The link holds a dup of sock_fd (so the socket
+ * stays open until the link is destroyed); destroying it runs
+ * SO_DETACH_REUSEPORT_BPF and closes the dup. -EINVAL/BPFY_ERR_USAGE when the
+ * socket has no SO_REUSEPORT.
+ */
+struct bpfy_link *bpfy_prog__attach_reuseport(struct bpfy_prog *prog, int sock_fd,
+					      struct bpfy_error *error);
+
+/* ------------------------------------------------------------ netfilter */
+
+/*
+ * Feature probe (cached): 1 when the kernel has BPF_PROG_TYPE_NETFILTER and
+ * BPF_NETFILTER links; 0 with `reason` naming the refusal. Registers no hook.
+ */
+int bpfy_netfilter__probe(char *reason, size_t reason_size);
+
+/*
+ * Links prog (NETFILTER) to hook `hooknum` (NF_INET_*) of protocol family pf
+ * (NFPROTO_IPV4 2, NFPROTO_IPV6 10) at priority in the network namespace of
+ * the calling thread; flags: BPF_F_NETFILTER_IP_DEFRAG (1). Without kernel
+ * support: BPFY_ERR_UNSUPPORTED with the probe's reason.
+ */
+struct bpfy_link *bpfy_prog__attach_netfilter(struct bpfy_prog *prog, int pf, int hooknum,
+					      int priority, uint32_t flags,
+					      struct bpfy_error *error);
+
+/* ------------------------------------------------------------ struct_ops */
+
+/*
+ * Registers the struct_ops map map_name of obj (a SEC(".struct_ops") variable
+ * such as a struct tcp_congestion_ops) with the kernel through libbpf;
+ * destroying the link unregisters it. The kernel builds BPF trampolines
+ * here: when it refuses (EPERM/EOPNOTSUPP) the error is BPFY_ERR_UNSUPPORTED
+ * naming the map, its kernel type and the errno.
+ */
+struct bpfy_link *bpfy_object__attach_struct_ops(struct bpfy_object *obj, const char *map_name,
+						 struct bpfy_error *error);
 
 /* ---------------------------------------------------- cgroups, prog_attach */
 

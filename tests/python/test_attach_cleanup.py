@@ -17,6 +17,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
 DEV, PEER = f"bpfyk{PID % 100000}", f"bpfyq{PID % 100000}"
 CGROUP = f"/sys/fs/cgroup/unified/bpfy-kill-{PID}"
+NETNS = f"bpfy-kill-{PID}"
+CC = f"bpfyk{PID % 1000000}"
+AVAILABLE_CC = "/proc/sys/net/ipv4/tcp_available_congestion_control"
 
 
 def bpftool(*args):
@@ -66,6 +69,18 @@ def cgroup():
     os.rmdir(CGROUP)
 
 
+@pytest.fixture(scope="module")
+def netns():
+    subprocess.run(["ip", "netns", "add", NETNS], check=True)
+    yield NETNS
+    subprocess.run(["ip", "netns", "del", NETNS], check=False)
+
+
+def congestion_controls():
+    with open(AVAILABLE_CC) as f:
+        return f.read().split()
+
+
 def tracefs_probe_entries():
     text = ""
     for name in ("uprobe_events", "kprobe_events"):
@@ -77,14 +92,15 @@ def tracefs_probe_entries():
     return text
 
 
-def test_sigkill_leaves_nothing_behind(exe, dev, cgroup):
+def test_sigkill_leaves_nothing_behind(exe, dev, cgroup, netns):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     child = subprocess.Popen([sys.executable, os.path.join(HERE, "progs", "attach_everything.py"),
-                              exe, dev, cgroup], stdout=subprocess.PIPE, env=env)
+                              exe, dev, cgroup, netns, CC], stdout=subprocess.PIPE, env=env)
     try:
         line = child.stdout.readline().decode()
         assert line.startswith("ready"), line
-        assert int(line.split()[1]) >= 12  # attachments alive in the child
+        assert int(line.split()[1]) >= 14  # attachments alive in the child
+        assert CC in congestion_controls()  # struct_ops registered
         held = ids_held_by(child.pid)
         progs = {p["id"] for p in bpftool("prog", "show")}
         links = {link["id"] for link in bpftool("link", "show")}
@@ -115,3 +131,4 @@ def test_sigkill_leaves_nothing_behind(exe, dev, cgroup):
                    for entry in net), net
     assert bpftool("cgroup", "show", cgroup) == []
     assert exe not in tracefs_probe_entries()
+    assert CC not in congestion_controls()

@@ -1,16 +1,17 @@
 """Child of test_attach_cleanup.py: attaches a program of every attach type
 this kernel supports, prints "ready", then waits to be SIGKILLed.
 
-    attach_everything.py TARGET_EXE DEV CGROUP
+    attach_everything.py TARGET_EXE DEV CGROUP NETNS CC_NAME
 """
 import os
+import socket
 import sys
 import time
 
 from bpfy import BPF
 from bpfy.usdt import PRELUDE
 
-exe, dev, cgroup = sys.argv[1:4]
+exe, dev, cgroup, netns, cc_name = sys.argv[1:6]
 
 SOURCE = PRELUDE + r'''
 BPF_ARRAY(hits, u64, 16);
@@ -45,6 +46,37 @@ b.attach_tc(dev, "on_tc_out", "egress")
 b.attach_raw_socket("on_sock", dev)
 b.attach_cgroup(cgroup, "on_cgroup", 1)
 iterator = b.attach_iter("on_iter")
-print("ready", len(b._links()), flush=True)
+
+# a second object: GPL struct_ops (a TCP congestion control), sk_reuseport, netfilter
+MORE = r'''
+#include <bpf/bpf_tracing.h>
+char _license[] SEC("license") = "GPL";
+extern u32 tcp_reno_ssthresh(struct sock *sk) __ksym;
+extern void tcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked) __ksym;
+extern u32 tcp_reno_undo_cwnd(struct sock *sk) __ksym;
+SEC("struct_ops/k_cong_avoid")
+void BPF_PROG(k_cong_avoid, struct sock *sk, u32 ack, u32 acked) { tcp_reno_cong_avoid(sk, ack, acked); }
+SEC("struct_ops/k_ssthresh")
+u32 BPF_PROG(k_ssthresh, struct sock *sk) { return tcp_reno_ssthresh(sk); }
+SEC("struct_ops/k_undo_cwnd")
+u32 BPF_PROG(k_undo_cwnd, struct sock *sk) { return tcp_reno_undo_cwnd(sk); }
+SEC(".struct_ops")
+struct tcp_congestion_ops kill_cc = {
+    .cong_avoid = (void *)k_cong_avoid, .ssthresh = (void *)k_ssthresh,
+    .undo_cwnd = (void *)k_undo_cwnd, .name = CC_NAME,
+};
+int on_reuseport(struct sk_reuseport_md *md) { return SK_PASS; }
+int on_netfilter(struct bpf_nf_ctx *ctx) { return 1; }
+'''
+more = BPF(text=MORE, cflags=[f'-DCC_NAME="{cc_name}"'])
+more.attach_struct_ops("kill_cc")
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+more.attach_sk_reuseport(listener, "on_reuseport")
+if BPF.support_netfilter():
+    more.attach_netfilter("on_netfilter", netns=netns)
+print("ready", len(b._links()) + len(more._links()), flush=True)
 while True:
     time.sleep(60)
