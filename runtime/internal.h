@@ -42,6 +42,13 @@ struct bpfy_object {
 const struct bpfy_type *bpfy_event_type__find(const struct btf *btf, struct bpfy_layouts *layouts,
 					      const char *map_name);
 
+/* pins.c: pin paths the dialect recorded (BPF_TABLE_PINNED), given to libbpf
+ * before the load; and the error for a pinned map of another layout. */
+int bpfy_pins__apply(struct bpf_object *obj, const void *image, size_t size,
+		     struct bpfy_error *error);
+bool bpfy_pins__explain_mismatch(struct bpf_object *obj, const char *captured,
+				 struct bpfy_error *error);
+
 /* libbpf_log.c: libbpf's messages, captured per thread instead of printed. */
 void bpfy_libbpf_log__begin(void);
 /* Ends the capture; returns the heap text captured (caller frees), may be NULL. */

@@ -192,6 +192,8 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 		goto err_out;
 	}
 	err = collect_programs(obj, error);
+	if (!err)
+		err = bpfy_pins__apply(obj->obj, obj->elf, obj->elf_size, error);
 	if (err) {
 		free(bpfy_libbpf_log__end());
 		goto err_out;
@@ -200,7 +202,8 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 	if (err) {
 		char *captured = bpfy_libbpf_log__end();
 
-		if (!explain_refused_trampoline(obj, err, error)) {
+		if (!explain_refused_trampoline(obj, err, error) &&
+		    !bpfy_pins__explain_mismatch(obj->obj, captured, error)) {
 			snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
 			bpfy_report_load_failure(error, err, what, captured);
 		} else {

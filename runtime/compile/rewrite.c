@@ -186,6 +186,24 @@ static bool sizeof_arg(const struct rewriter *rw, size_t j, size_t *start, size_
 	return true;
 }
 
+/*
+ * Ring buffers declared by the dialect (BPF_RINGBUF_OUTPUT, BPF_TABLE
+ * "ringbuf") come with a per-CPU `<name>__lost` counter: their output and
+ * reserve calls count failures there, so Python can report losses (a ring
+ * buffer has no kernel-side loss counter). libbpf-style ones have none.
+ */
+static bool counts_losses(const struct rewriter *rw, size_t i)
+{
+	const struct bpfy_rewrite_map *map;
+	char name[128];
+
+	if (!rw_tok_is(rw, i + 2, "ringbuf_output") && !rw_tok_is(rw, i + 2, "ringbuf_reserve"))
+		return false;
+	rw_tok_text(rw, i, name, sizeof(name));
+	map = bpfy_rewrite_result__map(rw->out, name);
+	return map && !strcmp(map->kind, "ringbuf");
+}
+
 /* name . method ( [args] ) -> BPFY_MAP_<METHOD>(name[, args]) keeping newlines. */
 static int rewrite_call(struct rewriter *rw, size_t i)
 {
@@ -206,6 +224,8 @@ static int rewrite_call(struct rewriter *rw, size_t i)
 	}
 	if (typed)
 		bpfy_cbuf__puts(&text, "_T");
+	if (counts_losses(rw, i))
+		bpfy_cbuf__puts(&text, "_COUNTED");
 	bpfy_cbuf__printf(&text, "(%.*s%s", (int)name->len, rw->src + name->off,
 			  no_args ? "" : ", ");
 	if (typed) {	/* ringbuf_reserve(sizeof(T)): T, once more, on the same line */

@@ -83,7 +83,14 @@
 #define BPFY__TABLE_queue(K, V, n, N, F) BPFY__MAP_V(BPF_MAP_TYPE_QUEUE, V, n, N, F)
 #define BPFY__TABLE_stack(K, V, n, N, F) BPFY__MAP_V(BPF_MAP_TYPE_STACK, V, n, N, F)
 #define BPFY__TABLE_bloom_filter(K, V, n, N, F) BPFY__MAP_V(BPF_MAP_TYPE_BLOOM_FILTER, V, n, N, F)
+/* A ring buffer and its per-CPU count of failed writes (Python: table.lost). */
 #define BPFY__TABLE_ringbuf(K, V, n, N, F)					\
+	struct {								\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);			\
+		__uint(max_entries, 1);						\
+		__type(key, u32);						\
+		__type(value, u64);						\
+	} n##__lost SEC(".maps");						\
 	struct {								\
 		__uint(type, BPF_MAP_TYPE_RINGBUF);				\
 		__uint(max_entries, (N) * BPFY_PAGE_SIZE);			\
@@ -308,6 +315,35 @@ struct bpf_stacktrace_buildid {
 	({									\
 		BPFY__EVENT_TYPE(m, typeof(T));					\
 		(typeof(T) *)bpf_ringbuf_reserve(&(m), (size), 0);		\
+	})
+/* The same for dialect-declared ring buffers: failures counted in m##__lost. */
+#define BPFY__COUNT_LOST(m)							\
+	({									\
+		u32 __bpfy_zero = 0;						\
+		u64 *__bpfy_lost = bpf_map_lookup_elem(&m##__lost, &__bpfy_zero); \
+		if (__bpfy_lost)						\
+			*__bpfy_lost += 1;					\
+	})
+#define BPFY_MAP_RINGBUF_OUTPUT_COUNTED(m, data, size, flags)			\
+	({									\
+		long __bpfy_ret = BPFY_MAP_RINGBUF_OUTPUT(m, data, size, flags); \
+		if (__bpfy_ret)							\
+			BPFY__COUNT_LOST(m);					\
+		__bpfy_ret;							\
+	})
+#define BPFY_MAP_RINGBUF_RESERVE_COUNTED(m, size)				\
+	({									\
+		void *__bpfy_rec = BPFY_MAP_RINGBUF_RESERVE(m, size);		\
+		if (!__bpfy_rec)						\
+			BPFY__COUNT_LOST(m);					\
+		__bpfy_rec;							\
+	})
+#define BPFY_MAP_RINGBUF_RESERVE_T_COUNTED(m, T, size)				\
+	({									\
+		typeof(T) *__bpfy_rec = BPFY_MAP_RINGBUF_RESERVE_T(m, T, size);	\
+		if (!__bpfy_rec)						\
+			BPFY__COUNT_LOST(m);					\
+		__bpfy_rec;							\
 	})
 #define BPFY_MAP_RINGBUF_SUBMIT(m, p, flags) bpf_ringbuf_submit((p), (flags))
 #define BPFY_MAP_RINGBUF_DISCARD(m, p, flags) bpf_ringbuf_discard((p), (flags))
