@@ -12,7 +12,8 @@ JOBS      ?= $(shell nproc)
 DEB_PACKAGES := clang llvm libclang-14-dev libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config cmake make gcc \
 	python3 python3-dev python3-pytest python3-setuptools python3-numpy python3-pandas \
 	iproute2 bpftool linux-libc-dev \
-	systemtap-sdt-dev
+	systemtap-sdt-dev \
+	python3-matplotlib jupyter-nbconvert python3-ipykernel python3-venv python3-pip python3-wheel
 
 export PYTHONPATH := $(CURDIR)/pybind
 
