@@ -40,7 +40,7 @@ test-c:
 	cd $(BUILD_DIR) && ctest --output-on-failure
 
 test-python:
-	$(PYTHON) -m pytest -q tests/python
+	$(PYTHON) -m pytest -q tests/python tests/bad_input
 
 # The tests marked @pytest.mark.vm (kprobes, fentry/fexit, BPF LSM, struct_ops)
 # in a guest on Debian's linux-image-amd64 under qemu: docs/second-kernel.md.
