@@ -21,6 +21,7 @@ struct segment {
 
 struct bpfy_elf_syms {
 	char *path;
+	char *debug_path;		/* separate debug file the symbols came from, or NULL */
 	struct elf_sym *by_addr;	/* sorted by addr */
 	size_t count;
 	struct segment *segments;
@@ -102,15 +103,70 @@ static int read_segments(struct bpfy_elf_syms *syms, Elf *elf)
 	return 0;
 }
 
+/* Adds the symbols of every section of type `type` (SHT_SYMTAB/SHT_DYNSYM). */
+static int add_tables(struct bpfy_elf_syms *syms, Elf *elf, uint32_t type, size_t *room)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	int err;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != type)
+			continue;
+		err = add_symbols(syms, elf, scn, room);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool has_section(Elf *elf, uint32_t type)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == type)
+			return true;
+	return false;
+}
+
+/*
+ * A stripped file's .symtab from its separate debug file (build-id or
+ * .gnu_debuglink, see bpfy_elf__debug_file): 1 when used, 0 when there is
+ * none, -ENOMEM.
+ */
+static int add_debug_symbols(struct bpfy_elf_syms *syms, Elf *elf, size_t *room)
+{
+	char *debug = bpfy_elf__debug_file(syms->path, elf);
+	Elf *debug_elf;
+	int fd, err = 0;
+
+	if (!debug)
+		return 0;
+	fd = open(debug, O_RDONLY | O_CLOEXEC);
+	debug_elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	if (debug_elf && elf_kind(debug_elf) == ELF_K_ELF && has_section(debug_elf, SHT_SYMTAB)) {
+		err = add_tables(syms, debug_elf, SHT_SYMTAB, room);
+		if (!err) {
+			syms->debug_path = debug;
+			debug = NULL;
+			err = 1;
+		}
+	}
+	elf_end(debug_elf);
+	if (fd >= 0)
+		close(fd);
+	free(debug);
+	return err;
+}
+
 struct bpfy_elf_syms *bpfy_elf_syms__open(const char *path, struct bpfy_error *error)
 {
 	struct bpfy_elf_syms *syms = calloc(1, sizeof(*syms));
-	Elf_Scn *scn = NULL;
 	Elf *elf = NULL;
-	GElf_Shdr shdr;
 	size_t room = 0;
 	int fd = -1, err = -ENOMEM;
-	bool have_symtab = false;
 
 	if (!syms || !(syms->path = strdup(path)))
 		goto err_out;
@@ -128,19 +184,14 @@ struct bpfy_elf_syms *bpfy_elf_syms__open(const char *path, struct bpfy_error *e
 		bpfy_error__set(error, BPFY_ERR_USAGE, ENOEXEC, "'%s' is not an ELF file", path);
 		goto err_out;
 	}
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_SYMTAB)
-			have_symtab = true;
-	/* .symtab is a superset of .dynsym when present; else .dynsym alone */
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &shdr))
-			continue;
-		if (shdr.sh_type == SHT_SYMTAB || (shdr.sh_type == SHT_DYNSYM && !have_symtab)) {
-			err = add_symbols(syms, elf, scn, &room);
-			if (err)
-				goto err_nomem;
-		}
-	}
+	/* .symtab is a superset of .dynsym when present; a stripped file's comes
+	 * from its debug file; else .dynsym alone */
+	if (has_section(elf, SHT_SYMTAB))
+		err = add_tables(syms, elf, SHT_SYMTAB, &room);
+	else if ((err = add_debug_symbols(syms, elf, &room)) == 0)
+		err = add_tables(syms, elf, SHT_DYNSYM, &room);
+	if (err < 0)
+		goto err_nomem;
 	err = read_segments(syms, elf);
 	if (err)
 		goto err_nomem;
@@ -163,6 +214,11 @@ err_out:
 	return NULL;
 }
 
+const char *bpfy_elf_syms__debug_path(const struct bpfy_elf_syms *syms)
+{
+	return syms->debug_path;
+}
+
 void bpfy_elf_syms__free(struct bpfy_elf_syms *syms)
 {
 	if (!syms)
@@ -171,6 +227,7 @@ void bpfy_elf_syms__free(struct bpfy_elf_syms *syms)
 		free(syms->by_addr[i].name);
 	free(syms->by_addr);
 	free(syms->segments);
+	free(syms->debug_path);
 	free(syms->path);
 	free(syms);
 }

@@ -35,21 +35,52 @@ def ksymname(name):
     return _bpfy.BPF._ksymname(_text(name))
 
 
+def demangle(name):
+    """The C++ form of a mangled (Itanium ABI "_Z...") name, as str; other
+    names come back unchanged. Uses libstdc++'s abi::__cxa_demangle."""
+    text = _text(name)
+    return _bpfy.BPF._demangle(text) or text
+
+
 def sym(addr, pid, show_module=False, show_offset=False, demangle=True):
     """The symbol containing addr in process pid, as bytes ("[unknown]" when
     none). pid < 0 means the kernel (as ksym). Symbols come from the ELF files
-    the process maps (.symtab, else .dynsym); the per-process cache notices
-    exec. demangle is accepted for bcc compatibility: names are shown as the
-    ELF stores them."""
+    the process maps (.symtab; for stripped files the .symtab of their
+    separate debug file, found by build-id or .gnu_debuglink under
+    set_debug_dirs()'s roots; else .dynsym); the per-process cache notices
+    exec. C++ names are demangled unless demangle is false."""
     if pid is None or pid < 0:
         return ksym(addr, show_module, show_offset)
     name, module, offset = _bpfy.BPF._usym(pid, addr)
+    if name is not None and demangle and name.startswith("_Z"):
+        name = _bpfy.BPF._demangle(name) or name
     text = name if name is not None else _UNKNOWN.decode()
     if show_offset and name is not None:
         text += f"+0x{offset:x}"
     if show_module:
         text += f" [{os.path.basename(module) if module else 'unknown'}]"
     return text.encode()
+
+
+def set_debug_dirs(dirs):
+    """Where separate debug files are looked up: a list of roots (or a
+    colon-separated string) each holding .build-id/xx/rest.debug files and
+    debuglink files under the binary's own path; None restores the
+    default ($BPFY_DEBUG_DIRS, else /usr/lib/debug). Forgets the
+    per-process symbol caches."""
+    if dirs is not None and not isinstance(dirs, (str, bytes)):
+        dirs = ":".join(os.fsdecode(d) for d in dirs)
+    _bpfy.BPF._set_debug_dirs(None if dirs is None else os.fsdecode(dirs))
+
+
+def debug_file(path):
+    """The separate debug file (str) of ELF file path, or None."""
+    return _bpfy.BPF._debug_file(os.fsdecode(path))
+
+
+def build_id(path):
+    """The GNU build-id of ELF file path as a hex str, or None."""
+    return _bpfy.BPF._build_id(os.fsdecode(path))
 
 
 def _ldconfig_paths():

@@ -132,5 +132,10 @@ PyMethodDef bpfy_bpf_attach_methods[] = {
 	  "_elf_symbol(path, name) -> (vaddr, size, file_offset)"),
 	S("_elf_symbols", bpfy_syms_elf_symbols,
 	  "_elf_symbols(path) -> list of (name, vaddr, file_offset)"),
+	S("_demangle", bpfy_syms_demangle, "_demangle(name) -> C++ name, or None"),
+	S("_set_debug_dirs", bpfy_syms_set_debug_dirs,
+	  "_set_debug_dirs(dirs or None) colon-separated debug roots; clears the pid caches"),
+	S("_debug_file", bpfy_syms_debug_file, "_debug_file(path) -> separate debug file or None"),
+	S("_build_id", bpfy_syms_build_id, "_build_id(path) -> hex GNU build-id or None"),
 	{ NULL },
 };

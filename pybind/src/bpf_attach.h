@@ -64,5 +64,9 @@ BPFY_METH(bpfy_syms_ksym_names);
 BPFY_METH(bpfy_syms_usym);
 BPFY_METH(bpfy_syms_elf_symbol);
 BPFY_METH(bpfy_syms_elf_symbols);
+BPFY_METH(bpfy_syms_demangle);
+BPFY_METH(bpfy_syms_set_debug_dirs);
+BPFY_METH(bpfy_syms_debug_file);
+BPFY_METH(bpfy_syms_build_id);
 
 #endif /* BPFY_BPF_ATTACH_H */

@@ -186,3 +186,78 @@ PyObject *bpfy_syms_elf_symbols(BPFObject *self, PyObject *args)
 	bpfy_elf_syms__free(syms);
 	return list;
 }
+
+PyObject *bpfy_syms_demangle(BPFObject *self, PyObject *args)
+{
+	const char *name;
+	PyObject *ret;
+	char *out;
+
+	if (!PyArg_ParseTuple(args, "s:_demangle", &name))
+		return NULL;
+	out = bpfy_demangle(name);
+	if (!out) {
+		if (errno == ENOMEM)
+			return PyErr_NoMemory();
+		Py_RETURN_NONE;
+	}
+	ret = PyUnicode_DecodeUTF8(out, strlen(out), "replace");
+	free(out);
+	return ret;
+}
+
+PyObject *bpfy_syms_set_debug_dirs(BPFObject *self, PyObject *args)
+{
+	const char *dirs;
+
+	if (!PyArg_ParseTuple(args, "z:_set_debug_dirs", &dirs))
+		return NULL;
+	if (bpfy_syms__set_debug_dirs(dirs))
+		return PyErr_NoMemory();
+	/* symbol tables read under the old roots are stale: forget them */
+	for (size_t i = 0; i < USYMS_SLOTS; i++) {
+		bpfy_usyms__free(usyms_cache[i].usyms);
+		usyms_cache[i].usyms = NULL;
+		usyms_cache[i].used = 0;
+	}
+	Py_RETURN_NONE;
+}
+
+PyObject *bpfy_syms_debug_file(BPFObject *self, PyObject *args)
+{
+	const char *path;
+	PyObject *ret;
+	char *found;
+
+	if (!PyArg_ParseTuple(args, "s:_debug_file", &path))
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	found = bpfy_elf__debug_file(path, NULL);
+	Py_END_ALLOW_THREADS
+	if (!found)
+		Py_RETURN_NONE;
+	ret = PyUnicode_DecodeFSDefault(found);
+	free(found);
+	return ret;
+}
+
+PyObject *bpfy_syms_build_id(BPFObject *self, PyObject *args)
+{
+	const char *path;
+	char hex[2 * 64 + 1];
+	int err;
+
+	if (!PyArg_ParseTuple(args, "s:_build_id", &path))
+		return NULL;
+	err = bpfy_elf__build_id(path, hex, sizeof(hex));
+	if (err == -ENOENT)
+		Py_RETURN_NONE;
+	if (err) {
+		struct bpfy_error error = {};
+
+		bpfy_error__set(&error, BPFY_ERR_OS, -err, "reading the build-id of '%s': %s", path,
+				strerror(-err));
+		return bpfy_attach_raise_static(&error);
+	}
+	return PyUnicode_FromString(hex);
+}

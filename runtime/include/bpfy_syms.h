@@ -2,7 +2,8 @@
 /*
  * Part of the bpfy runtime's public API (included by bpfy.h): kernel and
  * user symbols. Kernel symbols come from /proc/kallsyms, user symbols from
- * the ELF files a process maps (libelf: .symtab, else .dynsym).
+ * the ELF files a process maps (libelf: .symtab, else the .symtab of a
+ * separate debug file, else .dynsym).
  */
 #ifndef BPFY_SYMS_H
 #define BPFY_SYMS_H
@@ -61,6 +62,35 @@ int bpfy_elf_syms__by_addr(const struct bpfy_elf_syms *syms, uint64_t vaddr,
 			   struct bpfy_sym *out);
 size_t bpfy_elf_syms__count(const struct bpfy_elf_syms *syms);
 const char *bpfy_elf_syms__at(const struct bpfy_elf_syms *syms, size_t index, uint64_t *vaddr);
+
+/* The separate debug file whose .symtab gave the symbols of a stripped
+ * file, owned by syms; NULL when the file's own tables were used. */
+const char *bpfy_elf_syms__debug_path(const struct bpfy_elf_syms *syms);
+
+/*
+ * The separate debug file of the ELF file path, found as gdb does: by the
+ * GNU build-id note under ROOT/.build-id/xx/rest.debug, then by the
+ * .gnu_debuglink name (CRC32 checked) next to the file, in its .debug/
+ * directory and under ROOT/<the file's directory>/. The roots are
+ * bpfy_syms__set_debug_dirs()'s, else $BPFY_DEBUG_DIRS, else /usr/lib/debug.
+ * elf may be NULL or a libelf Elf * of path already open. Returns a heap
+ * path (caller frees) or NULL with errno ENOENT.
+ */
+char *bpfy_elf__debug_file(const char *path, void *elf);
+
+/* Colon-separated debug roots for bpfy_elf__debug_file (NULL: back to the
+ * environment or the default). Symbol tables already read are not reread.
+ * 0 or -ENOMEM. */
+int bpfy_syms__set_debug_dirs(const char *dirs);
+
+/* The GNU build-id of path as lowercase hex into out. 0, -ENOENT, -errno. */
+int bpfy_elf__build_id(const char *path, char *out, size_t size);
+
+/* The demangled form of a C++ (Itanium ABI, "_Z...") name, through
+ * libstdc++'s abi::__cxa_demangle loaded at run time. A heap string (caller
+ * frees), or NULL with errno EINVAL (not a mangled name), ENOSYS (no
+ * libstdc++), ENOMEM. */
+char *bpfy_demangle(const char *name);
 
 /* Virtual address <-> file offset through the PT_LOAD program headers
  * (what uprobes need). 0 or -ENOENT when no segment holds it. */

@@ -195,6 +195,73 @@ def test_tc_ingress_and_egress(b, counts, receiver):
     assert info.value.errno == errno.ENOENT
 
 
+def tc_filters(direction):
+    """The bpf filters tc lists on HOST_DEV's clsact at direction (text)."""
+    return sh("tc", "filter", "show", "dev", HOST_DEV, direction).stdout
+
+
+def tc_entries():
+    """bpftool's clsact filter listing for HOST_DEV (it does not know tcx links)."""
+    import json
+    return [e for entry in json.loads(sh("bpftool", "-j", "net", "show", "dev",
+                                         HOST_DEV).stdout) for e in entry.get("tc", [])]
+
+
+@pytest.mark.parametrize("how", ["mode", "env"])
+def test_tc_clsact_mode(b, counts, receiver, monkeypatch, how):
+    """The fallback for kernels without tcx, forced: a direct-action filter
+    on a clsact qdisc (libbpf's tc API), removed by detach_tc."""
+    if how == "env":
+        monkeypatch.setenv("BPFY_TC_MODE", "clsact")
+        b.attach_tc(HOST_DEV, "tc_in", direction="ingress")
+        b.attach_tc(HOST_DEV, "tc_out", direction="egress")
+    else:
+        b.attach_tc(HOST_DEV, "tc_in", direction="ingress", mode="clsact")
+        b.attach_tc(HOST_DEV, "tc_out", direction="egress", mode="clsact")
+    try:
+        for direction in ("ingress", "egress"):
+            listed = tc_filters(direction)
+            assert "bpf" in listed and "direct-action" in listed, listed
+        assert {e["kind"] for e in tc_entries()} == {"clsact/ingress", "clsact/egress"}
+        send_from_peer()
+        assert received(receiver) == N and counts(1) == N
+        b["drop"][1] = 1
+        send_from_peer()
+        assert received(receiver) == 0 and counts(1) == 2 * N
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+            for i in range(N):
+                out.sendto(b"x", (PEER_IP, PORT))
+        assert counts(2) == N
+        b.detach_tc(HOST_DEV, "ingress")
+        b.detach_tc(HOST_DEV, "egress")
+        assert "bpf" not in tc_filters("ingress") + tc_filters("egress")
+        assert "clsact" in sh("tc", "qdisc", "show", "dev", HOST_DEV).stdout  # left in place
+        send_from_peer()
+        assert received(receiver) == N and counts(1) == 2 * N
+        # a second round reuses the qdisc; close() removes the filters too
+        with BPF(text=SOURCE, cflags=[f"-DPORT={PORT}"]) as other:
+            other.attach_tc(HOST_DEV, "tc_in", mode="clsact")
+            assert "bpf" in tc_filters("ingress")
+        assert "bpf" not in tc_filters("ingress")
+    finally:
+        sh("tc", "qdisc", "del", "dev", HOST_DEV, "clsact", check=False)
+
+
+def test_tc_modes(b, counts, receiver, monkeypatch):
+    b.attach_tc(HOST_DEV, "tc_in", mode="tcx")
+    try:
+        assert tc_entries() == [] and "bpf" not in tc_filters("ingress")  # a tcx link
+        send_from_peer()
+        assert received(receiver) == N and counts(1) == N
+    finally:
+        b.detach_tc(HOST_DEV)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        b.attach_tc(HOST_DEV, "tc_in", mode="qdisc")
+    monkeypatch.setenv("BPFY_TC_MODE", "bogus")
+    with pytest.raises(ValueError, match="'bogus'"):
+        b.attach_tc(HOST_DEV, "tc_in")
+
+
 def test_raw_socket_filter(b, counts):
     fn = b.load_func("sock_filter", BPF.SOCKET_FILTER)
     fd = BPF.attach_raw_socket(fn, HOST_DEV)
