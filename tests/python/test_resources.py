@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from bpfy import BPF
-from conftest import kernel_baseline, leaked_kernel_objects, open_fds
+from bpfy_guards import kernel_baseline, leaked_kernel_objects, open_fds
 
 PID = os.getpid()
 SYS_GETPPID = 110

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from bpfy import BPF
-from conftest import kernel_baseline, leaked_kernel_objects, open_fds
+from bpfy_guards import kernel_baseline, leaked_kernel_objects, open_fds
 from test_resources import CFLAGS, PROGRAM, SYS_GETPPID, check_thousand_cycles, use
 
 CYCLE_BUG = ("bug: pybind/src/bpf_object.c get_table() caches each table in BPF.tables "
