@@ -173,9 +173,12 @@ def test_bitesize(workload, tmp_path):
     assert "Process Name = bpfy-bitesize" in lines, out
     section = lines[lines.index("Process Name = bpfy-bitesize") + 1:]
     assert section[0] == "     Kbytes              : count     distribution"
-    rows = {line.split(":")[0].strip(): int(line.split(":")[1].split("|")[0])
-            for line in section[1:] if "->" in line and "|" in line}
-    assert sum(rows.values()) >= 8  # eight 64 KiB direct writes (maybe split by the device)
+    assert "->" in section[1]
+    # the eight 64 KiB direct writes: most are issued in the writer's context, some
+    # may be dispatched by a kworker (another section), and the device may split them
+    counts = [int(line.split(":")[1].split("|")[0]) for line in lines
+              if "->" in line and "|" in line]
+    assert sum(counts) >= 8
 
 
 def test_biolatency(workload, tmp_path):
