@@ -35,10 +35,12 @@ NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT, \
     NF_INET_POST_ROUTING = range(5)
 BPF_F_NETFILTER_IP_DEFRAG = 1
 
-# kernel functions bcc never offers as kprobe targets
-_KPROBE_EXCLUDED = re.compile(
-    r"^(_*perf_|_*bpf_trace|_kbl_addr_|__kprobes|.*\.cold(\.\d+)?$|__x32_compat_sys_|"
-    r"__ia32_compat_sys_|__do_once_|rcu_|.*_nmi$)")
+# kernel functions bcc never offers as kprobe targets (its exact list: the
+# NOKPROBE_SYMBOL markers, perf functions, gcc's .cold parts); the kernel's
+# own blacklist and __init/__irqentry text are excluded as well
+_KPROBE_EXCLUDED = re.compile(r"^(_kbl_addr_|__perf|perf_)|\.cold(\.\d+)?$")
+_KPROBE_EXCLUDED_RANGES = (("_sinittext", "_einittext"), ("__init_begin", "__init_end"),
+                           ("__irqentry_text_start", "__irqentry_text_end"))
 
 # BPF objects owning an XDP link per interface, so that the static
 # remove_xdp(dev) finds the link to destroy
@@ -128,16 +130,26 @@ class AttachMixin:
 
     @staticmethod
     def get_kprobe_functions(event_re):
-        """Kernel functions (bytes) whose names match the regular expression
-        event_re and that kprobes may attach to: text symbols of kallsyms, in
-        available_filter_functions when the kernel shows it, minus the kprobe
-        blacklist and what bcc excludes."""
-        pattern = re.compile(_text(event_re))
-        names = _bpfy.BPF._ksym_names("tTwW")
+        """Kernel functions (a set of bytes) whose names match event_re (a
+        regular expression as str, bytes or compiled, applied with re.match:
+        anchored at the start only, as bcc) and that kprobes may attach to:
+        text symbols of kallsyms (t, T, w, W), minus the kernel's kprobe
+        blacklist, __init and __irqentry text, _kbl_addr_*, __perf*/perf_*
+        and .cold parts (bcc's rules), and only those in
+        available_filter_functions when the kernel shows that file."""
+        if isinstance(event_re, re.Pattern):
+            event_re = event_re.pattern
+        if isinstance(event_re, bytes):
+            event_re = event_re.decode("latin-1")
+        pattern = re.compile(event_re)
+        ranges = []
+        for begin, end in _KPROBE_EXCLUDED_RANGES:
+            low, high = syms.ksymname(begin), syms.ksymname(end)
+            if low != -1 and high != -1:
+                ranges.append((low, high))
         blacklist = set()
-        debugfs = "/sys/kernel/debug"
         try:
-            with open(f"{debugfs}/kprobes/blacklist") as f:
+            with open("/sys/kernel/debug/kprobes/blacklist") as f:
                 blacklist = {line.split()[1] for line in f if len(line.split()) > 1}
         except OSError:
             pass
@@ -148,8 +160,10 @@ class AttachMixin:
         except OSError:
             pass
         found = set()
-        for name in names:
-            if name in blacklist or _KPROBE_EXCLUDED.match(name) or not pattern.match(name):
+        for name, addr in _bpfy.BPF._ksym_names("tTwW", True):
+            if not pattern.match(name) or _KPROBE_EXCLUDED.search(name) or name in blacklist:
+                continue
+            if any(low <= addr < high for low, high in ranges):
                 continue
             if allowed is not None and name not in allowed:
                 continue
@@ -245,12 +259,19 @@ class AttachMixin:
         return self
 
     def detach_kfunc(self, fn_name=b""):
+        """Detach what attach_kfunc attached (BPFError ENOENT when nothing is)."""
         self._detach("fentry", _text(fn_name))
 
     def detach_kretfunc(self, fn_name=b""):
+        """Detach what attach_kretfunc attached (BPFError ENOENT when nothing is)."""
         self._detach("fexit", _text(fn_name))
 
+    def detach_fmod_ret(self, fn_name=b""):
+        """Detach what attach_fmod_ret attached (BPFError ENOENT when nothing is)."""
+        self._detach("fmod_ret", _text(fn_name))
+
     def detach_lsm(self, fn_name=b""):
+        """Detach what attach_lsm attached (BPFError ENOENT when nothing is)."""
         self._detach("lsm", _text(fn_name))
 
     # -- uprobes -------------------------------------------------------------
@@ -404,6 +425,12 @@ class AttachMixin:
         except AttributeError:
             pass
         return sock
+
+    def detach_raw_socket(self, fn, dev):
+        """Close the socket attach_raw_socket(fn, dev) opened (bcc has no
+        such method: there the socket lives as long as the program)."""
+        bpf, name = _function(self, fn)
+        bpf._detach("raw_socket", _text(dev), name)
 
     def attach_tc(self, dev, fn, direction="ingress", mode=None):
         """Attach fn (a name or Function) as a tc classifier on dev at

@@ -125,7 +125,8 @@ PyMethodDef bpfy_bpf_attach_methods[] = {
 	S("_ksym", bpfy_syms_ksym, "_ksym(addr) -> (name, module, offset) or None"),
 	S("_ksymname", bpfy_syms_ksymname, "_ksymname(name) -> address or -1"),
 	S("_ksym_names", bpfy_syms_ksym_names,
-	  "_ksym_names(types) -> names of kernel symbols whose kallsyms type is in types"),
+	  "_ksym_names(types, addrs=False) -> names (or (name, addr) pairs) of kernel\n"
+	  "symbols whose kallsyms type is in types, in address order"),
 	S("_usym", bpfy_syms_usym,
 	  "_usym(pid, addr) -> (name or None, module or None, offset)"),
 	S("_elf_symbol", bpfy_syms_elf_symbol,

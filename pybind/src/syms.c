@@ -59,16 +59,19 @@ PyObject *bpfy_syms_ksym_names(BPFObject *self, PyObject *args)
 {
 	const char *types, *name;
 	PyObject *list, *item;
+	int with_addr = 0;
+	uint64_t addr;
 	char type;
 
-	if (!PyArg_ParseTuple(args, "s:_ksym_names", &types) || !ksyms())
+	if (!PyArg_ParseTuple(args, "s|p:_ksym_names", &types, &with_addr) || !ksyms())
 		return NULL;
 	list = PyList_New(0);
 	for (size_t i = 0; list && i < bpfy_ksyms__count(kernel_syms); i++) {
-		name = bpfy_ksyms__at(kernel_syms, i, &type, NULL, NULL);
+		name = bpfy_ksyms__at(kernel_syms, i, &type, &addr, NULL);
 		if (!strchr(types, type))
 			continue;
-		item = PyUnicode_FromString(name);
+		item = with_addr ? Py_BuildValue("(sK)", name, (unsigned long long)addr) :
+				   PyUnicode_FromString(name);
 		if (!item || PyList_Append(list, item))
 			Py_CLEAR(list);
 		Py_XDECREF(item);
