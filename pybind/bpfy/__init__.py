@@ -20,6 +20,9 @@ from ._bpfy import (  # noqa: E402
     VerifierError,
 )
 from .bpf import BPF, Function
+from . import histogram as _histogram
+
+_histogram.install()  # print_log2_hist & co., _repr_html_, plot, to_pandas on tables
 from .reader import Reader
 
 __all__ = [

@@ -210,8 +210,8 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
         return self._trace_pipe
 
     def trace_readline(self, nonblocking=False):
-        """One line of trace_pipe as bytes, without its newline (b"" when
-        nonblocking and nothing is waiting)."""
+        """One line of trace_pipe as bytes, without its newline; None when
+        nonblocking and nothing is waiting (as bcc)."""
         pipe = self.trace_open(nonblocking)
         while True:
             newline = self._trace_buffer.find(b"\n")
@@ -225,19 +225,19 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
                 chunk = None
             if not chunk:
                 if nonblocking or chunk == b"":
-                    return b""
+                    return None
                 continue
             self._trace_buffer += chunk
 
     def trace_fields(self, nonblocking=False):
         """(task, pid, cpu, flags, ts, msg) of the next bpf_trace_printk line;
-        six Nones when nonblocking and nothing is waiting."""
+        six Nones when nonblocking and nothing is waiting. Lines that are not
+        trace records (blank lines after messages ending in a newline, lost-
+        event notices) are skipped."""
         while True:
             line = self.trace_readline(nonblocking)
-            if not line and nonblocking:
+            if line is None:
                 return (None,) * 6
-            if line.startswith(b"CPU:"):  # lost-events notices
-                continue
             fields = tracefs.parse_trace_line(line)
             if fields:
                 return fields
@@ -251,7 +251,10 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
                 line = fmt.format(*[f.decode(errors="replace") if isinstance(f, bytes) else f
                                     for f in fields])
             else:
-                line = self.trace_readline().decode(errors="replace")
+                line = self.trace_readline()
+                if not line:
+                    continue  # the blank line after a message ending in a newline
+                line = line.decode(errors="replace")
             print(line, flush=True)
 
     def close(self):
