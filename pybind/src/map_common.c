@@ -228,7 +228,7 @@ struct raw_ctx {
 
 static int grow(PyObject **bytes, size_t size)
 {
-	return _PyBytes_Resize(bytes, (Py_ssize_t)(size ? size : 1));
+	return _PyBytes_Resize(bytes, (Py_ssize_t)size);
 }
 
 static int raw_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
@@ -251,31 +251,101 @@ static int raw_chunk(bpfy_table *t, const unsigned char *keys, const unsigned ch
 	return 0;
 }
 
+#define RAW_CHUNK_BYTES (4u << 20)	/* keys + values per batch syscall of a raw dump */
+#define RAW_PREALLOC_MAX (256u << 20)	/* bytes reserved up front at most */
+
+/* Room for `more` elements past c->n. 0 or -1. */
+static int reserve(bpfy_table *t, struct raw_ctx *c, size_t more)
+{
+	size_t cap;
+
+	if (c->n + more <= c->cap)
+		return 0;
+	cap = c->cap * 2 > c->n + more ? c->cap * 2 : c->n + more;
+	if (grow(&c->keys, cap * t->key_size) < 0 || grow(&c->values, cap * t->vbuf_size) < 0)
+		return -1;
+	c->cap = cap;
+	return 0;
+}
+
+/*
+ * Batch dump straight into the result buffers: the kernel writes each chunk
+ * where it belongs, nothing is copied after it. 0 done, 1 no batch ops for
+ * this map (nothing read), -1 with an exception.
+ */
+static int raw_batches(bpfy_table *t, struct raw_ctx *c)
+{
+	unsigned char in[64], out[64];
+	size_t per = (size_t)t->key_size + t->vbuf_size;
+	uint32_t chunk = t->batch_chunk ? t->batch_chunk : RAW_CHUNK_BYTES / (per ? per : 1), count;
+	bool first = true;
+	int err;
+
+	if (t->key_size > sizeof(in))
+		return 1;
+	if (t->max_entries && chunk > t->max_entries)
+		chunk = t->max_entries;
+	if (chunk == 0)
+		chunk = 1;
+	for (;;) {
+		if (reserve(t, c, chunk) < 0)
+			return -1;
+		count = chunk;
+		Py_BEGIN_ALLOW_THREADS
+		err = bpfy_map__lookup_batch(t->fd, first ? NULL : in, out,
+					     PyBytes_AS_STRING(c->keys) + c->n * t->key_size,
+					     PyBytes_AS_STRING(c->values) + c->n * t->vbuf_size,
+					     &count, false);
+		Py_END_ALLOW_THREADS
+		if (err == -ENOSPC && count == 0 && chunk < UINT32_MAX / 2) {
+			chunk *= 2;	/* a bucket larger than the chunk */
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && bpfy_batch_unsupported(err))
+				return 1;
+			bpfy_table_raise(t, err, "lookup batch");
+			return -1;
+		}
+		c->n += count;
+		if (err == -ENOENT)
+			return 0;
+		memcpy(in, out, sizeof(in));
+		first = false;
+	}
+}
+
 PyObject *bpfy_table_dump_raw(PyObject *self, PyObject *unused)
 {
 	bpfy_table *t = (bpfy_table *)self;
 	struct raw_ctx c = { 0 };
+	size_t per = (size_t)t->key_size + t->vbuf_size;
 	PyObject *r = NULL;
+	int ret = 1;
 
 	if (bpfy_table_check(t) < 0)
 		return NULL;
 	if (t->traits->no_iter || t->traits->no_lookup)
 		return bpfy_table_not_applicable(t, "a dump"), NULL;
-	c.cap = t->max_entries < 4096 ? (t->max_entries ? t->max_entries : 1) : 4096;
+	/* a hash map holds at most max_entries: reserve that when it is modest */
+	c.cap = t->max_entries && per && (size_t)t->max_entries * per <= RAW_PREALLOC_MAX
+			? t->max_entries : 4096;
 	c.keys = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(c.cap * t->key_size) + 1);
 	c.values = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(c.cap * t->vbuf_size) + 1);
 	if (!c.keys || !c.values)
 		goto out;
-	if (bpfy_table_read_all(t, true, raw_chunk, &c) < 0)
+	if (t->batch_ok)
+		ret = raw_batches(t, &c);
+	if (ret > 0) {
+		t->batch_ok = false;
+		c.n = 0;
+		ret = bpfy_table_read_all(t, true, raw_chunk, &c);
+	}
+	if (ret < 0)
 		goto out;
 	if (grow(&c.keys, c.n * t->key_size) < 0 || grow(&c.values, c.n * t->vbuf_size) < 0)
 		goto out;
-	if (c.n * t->key_size == 0 && c.keys)
-		Py_SETREF(c.keys, PyBytes_FromStringAndSize("", 0));
-	if (c.n * t->vbuf_size == 0 && c.values)
-		Py_SETREF(c.values, PyBytes_FromStringAndSize("", 0));
-	if (c.keys && c.values)
-		r = Py_BuildValue("(OOn)", c.keys, c.values, (Py_ssize_t)c.n);
+	r = Py_BuildValue("(OOn)", c.keys, c.values, (Py_ssize_t)c.n);
 out:
 	Py_XDECREF(c.keys);
 	Py_XDECREF(c.values);

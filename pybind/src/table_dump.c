@@ -6,6 +6,7 @@
 #include "table.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #define CHUNK_BYTES (4u << 20)	/* keys + values fetched per batch syscall */
@@ -25,72 +26,146 @@ static uint64_t walk_cap(bpfy_table *t)
 	return t->max_entries ? (uint64_t)t->max_entries * 2 + 16 : UINT64_MAX;
 }
 
-/*
- * Batch reader: 0 done, 1 the kernel has no batch ops for this map (nothing
- * was read), -1 with an exception.
- */
-static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
-{
-	size_t cursor = t->key_size > 8 ? t->key_size : 8, per = t->key_size + t->vbuf_size;
-	uint32_t chunk = per ? CHUNK_BYTES / per : 1, count;
-	unsigned char *keys = NULL, *values = NULL, *in = NULL, *out = NULL, *tmp;
-	bool first = true;
-	int err, ret = -1;
+/* One batch syscall, run on this thread or a helper thread. */
+struct batch_job {
+	int fd;
+	bool and_delete, first;
+	const unsigned char *in;	/* cursor to continue from (unused when first) */
+	unsigned char *out;		/* cursor for the next call */
+	unsigned char *keys, *values;
+	uint32_t count;			/* in: room, out: elements returned */
+	int err;
+};
 
+static void job_run(struct batch_job *j)
+{
+	j->err = bpfy_map__lookup_batch(j->fd, j->first ? NULL : j->in, j->out, j->keys, j->values,
+					&j->count, j->and_delete);
+}
+
+static void *job_thread(void *arg)
+{
+	job_run(arg);
+	return NULL;
+}
+
+static void job_run_nogil(struct batch_job *j)
+{
+	Py_BEGIN_ALLOW_THREADS
+	job_run(j);
+	Py_END_ALLOW_THREADS
+}
+
+/* Elements per syscall: 4 MiB of keys + values, smaller for maps of a few
+ * chunks so that reading the next chunk overlaps decoding this one. */
+static uint32_t pick_chunk(bpfy_table *t, bool pipelined)
+{
+	size_t per = t->key_size + t->vbuf_size;
+	uint32_t chunk = per ? CHUNK_BYTES / per : 1;
+
+	if (pipelined && t->max_entries / 8 < chunk)
+		chunk = t->max_entries / 8 > 4096 ? t->max_entries / 8 : 4096;
 	if (t->batch_chunk)
 		chunk = t->batch_chunk;
 	if (chunk > t->max_entries && t->max_entries)
 		chunk = t->max_entries;
-	if (chunk == 0)
-		chunk = 1;
-	in = bpfy_table_alloc(cursor);
-	out = bpfy_table_alloc(cursor);
-	if (!in || !out)
+	return chunk ? chunk : 1;
+}
+
+static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
+{
+	for (int i = 0; i < 2; i++) {
+		PyMem_Free(jobs[i].keys);
+		PyMem_Free(jobs[i].values);
+		jobs[i].keys = bpfy_table_alloc((size_t)chunk * t->key_size);
+		jobs[i].values = bpfy_table_alloc((size_t)chunk * t->vbuf_size);
+		if (!jobs[i].keys || !jobs[i].values)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Batch reader: 0 done, 1 the kernel has no batch ops for this map (nothing
+ * was read), -1 with an exception. While fn decodes one chunk (holding the
+ * GIL), a helper thread already reads the next one (not for and_delete: a
+ * failing fn must not have deleted what it never saw).
+ */
+static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
+{
+	size_t cursor = t->key_size > 8 ? t->key_size : 8;
+	bool pipelined = !and_delete, running = false;
+	uint32_t chunk = pick_chunk(t, pipelined);
+	struct batch_job jobs[2] = { 0 }, *cur, *next;
+	unsigned char *cursors[2] = { NULL, NULL };
+	pthread_t helper;
+	int a = 0, ret = -1;
+
+	cursors[0] = bpfy_table_alloc(cursor);
+	cursors[1] = bpfy_table_alloc(cursor);
+	if (!cursors[0] || !cursors[1] || alloc_jobs(t, jobs, chunk) < 0)
 		goto out;
+	for (int i = 0; i < 2; i++) {
+		jobs[i].fd = t->fd;
+		jobs[i].and_delete = and_delete;
+		jobs[i].out = cursors[i];
+		jobs[i].in = cursors[1 - i];
+	}
+	jobs[0].first = true;
+	jobs[0].count = chunk;
+	job_run_nogil(&jobs[0]);
 	for (;;) {
-		if (!keys) {
-			keys = bpfy_table_alloc((size_t)chunk * t->key_size);
-			values = bpfy_table_alloc((size_t)chunk * t->vbuf_size);
-			if (!keys || !values)
-				goto out;
-		}
-		count = chunk;
-		Py_BEGIN_ALLOW_THREADS
-		err = bpfy_map__lookup_batch(t->fd, first ? NULL : in, out, keys, values, &count,
-					     and_delete);
-		Py_END_ALLOW_THREADS
-		if (err == -ENOSPC && count == 0 && chunk < UINT32_MAX / 2) {
+		cur = &jobs[a];
+		next = &jobs[1 - a];
+		if (cur->err == -ENOSPC && cur->count == 0 && chunk < UINT32_MAX / 2) {
 			/* one hash bucket holds more than a chunk: grow and retry */
 			chunk *= 2;
-			PyMem_Free(keys);
-			PyMem_Free(values);
-			keys = values = NULL;
+			if (alloc_jobs(t, jobs, chunk) < 0)
+				goto out;
+			cur->count = chunk;
+			job_run_nogil(cur);
 			continue;
 		}
-		if (err && err != -ENOENT) {
-			if (first && bpfy_batch_unsupported(err)) {
+		if (cur->err && cur->err != -ENOENT) {
+			if (cur->first && bpfy_batch_unsupported(cur->err)) {
 				ret = 1;
 				goto out;
 			}
-			bpfy_table_raise(t, err, and_delete ? "lookup and delete batch"
-							    : "lookup batch");
+			bpfy_table_raise(t, cur->err, and_delete ? "lookup and delete batch"
+								 : "lookup batch");
 			goto out;
 		}
-		if (count && fn(t, keys, values, count, ctx) < 0)
+		if (cur->err != -ENOENT) {
+			next->first = false;
+			next->count = chunk;
+			running = pipelined && pthread_create(&helper, NULL, job_thread, next) == 0;
+		}
+		if (cur->count && fn(t, cur->keys, cur->values, cur->count, ctx) < 0)
 			goto out;
-		if (err == -ENOENT)
+		if (cur->err == -ENOENT)
 			break;
-		tmp = in;
-		in = out;
-		out = tmp;
-		first = false;
+		if (running) {
+			Py_BEGIN_ALLOW_THREADS
+			pthread_join(helper, NULL);
+			Py_END_ALLOW_THREADS
+			running = false;
+		} else {
+			job_run_nogil(next);
+		}
+		a = 1 - a;
 	}
 	ret = 0;
 out:
-	PyMem_Free(keys);
-	PyMem_Free(values);
-	PyMem_Free(in);
-	PyMem_Free(out);
+	if (running) {
+		Py_BEGIN_ALLOW_THREADS
+		pthread_join(helper, NULL);
+		Py_END_ALLOW_THREADS
+	}
+	for (int i = 0; i < 2; i++) {
+		PyMem_Free(jobs[i].keys);
+		PyMem_Free(jobs[i].values);
+		PyMem_Free(cursors[i]);
+	}
 	return ret;
 }
 
@@ -169,6 +244,10 @@ static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned
 			}
 			PyTuple_SET_ITEM(item, 0, k);
 			PyTuple_SET_ITEM(item, 1, v);
+			/* what the GC does to such tuples itself, at once: a pair
+			 * of non-container objects cannot be part of a cycle */
+			if (!PyObject_IS_GC(k) && !PyObject_IS_GC(v))
+				PyObject_GC_UnTrack(item);
 		} else {
 			item = k ? k : v;
 		}
@@ -186,28 +265,29 @@ static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned
 int bpfy_table_dump_batch(bpfy_table *t, bool and_delete, PyObject *list)
 {
 	struct dump_ctx ctx = { list, BPFY_DUMP_ITEMS };
+	int gc_was_on = PyGC_Disable(), ret;
 
-	return read_batches(t, and_delete, append_chunk, &ctx);
+	/* no collection while a million new objects arrive: they are all
+	 * reachable from the list; one young collection runs afterwards */
+	ret = read_batches(t, and_delete, append_chunk, &ctx);
+	if (gc_was_on)
+		PyGC_Enable();
+	return ret;
 }
 
 PyObject *bpfy_table_dump(bpfy_table *t, enum bpfy_dump_what what)
 {
 	struct dump_ctx ctx = { PyList_New(0), what };
-	int ret;
+	int gc_was_on, ret;
 
 	if (!ctx.list)
 		return NULL;
-	if (t->batch_ok) {
-		ret = read_batches(t, false, append_chunk, &ctx);
-		if (ret == 0)
-			return ctx.list;
-		if (ret < 0)
-			goto err_out;
-		t->batch_ok = false;	/* remember: walk from now on */
-	}
-	if (read_walk(t, what != BPFY_DUMP_KEYS, append_chunk, &ctx) == 0)
+	gc_was_on = PyGC_Disable();	/* see bpfy_table_dump_batch */
+	ret = bpfy_table_read_all(t, what != BPFY_DUMP_KEYS, append_chunk, &ctx);
+	if (gc_was_on)
+		PyGC_Enable();
+	if (ret == 0)
 		return ctx.list;
-err_out:
 	Py_DECREF(ctx.list);
 	return NULL;
 }
