@@ -47,46 +47,6 @@ test-python:
 test-vm: build
 	BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) vm/test-vm.sh $(VM_PYTEST_ARGS)
 
-# ------------------------------------------------------------ reliability
-# docs/reliability.md. Fuzzing: libFuzzer targets in fuzz/ built with clang
-# against the runtime's sources (ASan + UBSan), each run FUZZ_SECONDS from its
-# seed corpus fuzz/corpus/<target> (new inputs go to build-fuzz/corpus/).
-FUZZ_CC      ?= clang
-FUZZ_SECONDS ?= 30
-FUZZ_DIR     ?= build-fuzz
-FUZZ_TARGETS := rewrite tpformat codec syms
-FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -MMD -MP \
-	-Iruntime/include -Iruntime $(FUZZ_SAN)
-FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf 2>/dev/null) -lcrypto -lz
-FUZZ_RUNTIME := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard runtime/*.c runtime/compile/*.c))
-
-$(FUZZ_DIR)/runtime/%.o: runtime/%.c
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-
-$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_RUNTIME)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(FUZZ_LIBS)
-
--include $(FUZZ_RUNTIME:.o=.d)
-
-.PHONY: fuzz fuzz-build sanitize valgrind
-fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
-
-fuzz: SHELL := /bin/bash
-fuzz: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		case $$t in syms) len=65536;; codec) len=16384;; *) len=8192;; esac; \
-		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes; \
-		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-			-max_len=$$len -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
-			$(FUZZ_DIR)/corpus/$$t fuzz/corpus/$$t > $(FUZZ_DIR)/fuzz_$$t.log 2>&1 \
-			|| { tail -n 40 $(FUZZ_DIR)/fuzz_$$t.log; \
-			     echo "fuzz_$$t failed: the input is in $(FUZZ_DIR)/crashes/"; exit 1; }; \
-		grep -E "^stat::(number_of_executed_units|peak_rss)|^Done" $(FUZZ_DIR)/fuzz_$$t.log || true; \
-	done
-
 demo: build
 	$(PYTHON) examples/syscount.py -d 3
 
