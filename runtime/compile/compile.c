@@ -97,7 +97,7 @@ static void compute_key(struct compile_job *job, struct bpfy_hash *hash)
 	for (i = 0; i < opts->cflag_count; i++)
 		bpfy_hash__field_str(hash, opts->cflags[i]);
 	bpfy_hash__field_str(hash, job->clang.identity);
-	bpfy_hash__field_str(hash, job->kernel.key);
+	bpfy_hash__field_str(hash, job->kernel.key);	/* covers LINUX_VERSION_CODE */
 	bpfy_hash__field_str(hash, job->include_dir);
 	bpfy_hash__field_str(hash, job->include_hash);
 }
@@ -200,10 +200,25 @@ static int implicit_reads(struct compile_job *job, const char *src_path, const c
 	return 0;
 }
 
+/* True when the user's cflags define (or undefine) macro themselves. */
+static bool user_defines(const struct compile_job *job, const char *macro)
+{
+	size_t i, n = strlen(macro);
+
+	for (i = 0; i < job->opts->cflag_count; i++) {
+		const char *f = job->opts->cflags[i];
+
+		if ((!strncmp(f, "-D", 2) || !strncmp(f, "-U", 2)) && !strncmp(f + 2, macro, n) &&
+		    (f[2 + n] == '\0' || f[2 + n] == '='))
+			return true;
+	}
+	return false;
+}
+
 static int run_clang(struct compile_job *job, const char *pch, void **obj, size_t *obj_size,
 		     struct bpfy_error *error)
 {
-	char src[512], tph[512], out[512], inc_compat[4200], inc[4200], kinc[4200];
+	char src[512], tph[512], out[512], inc_compat[4200], inc[4200], kinc[4200], version[64];
 	const char *argv[48 + MAX_CFLAGS];
 	const char *tmp = getenv("TMPDIR");
 	char *log = NULL;
@@ -229,6 +244,7 @@ static int run_clang(struct compile_job *job, const char *pch, void **obj, size_
 	snprintf(inc_compat, sizeof(inc_compat), "-I%s/compat", job->include_dir);
 	snprintf(inc, sizeof(inc), "-I%s", job->include_dir);
 	snprintf(kinc, sizeof(kinc), "-I%s", job->kernel.dir);
+	snprintf(version, sizeof(version), "-DLINUX_VERSION_CODE=%u", job->kernel.version_code);
 	argv[n++] = "clang";
 	argv[n++] = "-target";
 	argv[n++] = "bpf";
@@ -244,11 +260,17 @@ static int run_clang(struct compile_job *job, const char *pch, void **obj, size_
 	argv[n++] = job->kernel.sysinc;
 	for (i = 0; i < job->opts->cflag_count; i++)
 		argv[n++] = job->opts->cflags[i];
+	if (!user_defines(job, "LINUX_VERSION_CODE"))
+		argv[n++] = version;
 	argv[n++] = "-include-pch";
 	argv[n++] = pch;
 	if (job->tp_header.len) {
 		argv[n++] = "-include";
 		argv[n++] = tph;
+	}
+	if (job->rw.uses_usdt) {	/* bpf_usdt_readarg*: libbpf's USDT support */
+		argv[n++] = "-include";
+		argv[n++] = "bpfy/usdt.h";
 	}
 	err = implicit_reads(job, src, argv + 1, n - 1, error);
 	if (!err)

@@ -82,6 +82,7 @@ struct bpfy_kernel {
 	char dir[4000];			/* <cache>/kernel-<key16> */
 	char vmlinux_h[4096];		/* <dir>/vmlinux.h */
 	char sysinc[4096];		/* <dir>/sys: holds a `bpf` link to the libbpf headers */
+	unsigned int version_code;	/* LINUX_VERSION_CODE of the running kernel */
 };
 
 #define BPFY_VMLINUX_BTF "/sys/kernel/btf/vmlinux"

@@ -348,6 +348,8 @@ int bpfy_rewrite__run(const char *src, size_t len, const char *source_name,
 		goto err_out;
 	err = rw_scan_top_level(&rw);
 	if (!err)
+		err = rw_scan_builtins(&rw);
+	if (!err)
 		err = rewrite_method_calls(&rw);
 	if (!err)
 		err = build_output(&rw);

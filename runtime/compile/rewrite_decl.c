@@ -72,6 +72,7 @@ static const char *const table_types[] = {
 /* Function-like macros that define a program themselves (dialect.h, bpf_tracing.h). */
 static const char *const probe_macros[] = {
 	"TRACEPOINT_PROBE", "RAW_TRACEPOINT_PROBE", "KFUNC_PROBE", "KRETFUNC_PROBE", "LSM_PROBE",
+	"KMOD_RET", "BPF_ITER",
 	"BPF_PROG", "BPF_PROG2", "BPF_KPROBE", "BPF_KRETPROBE", "BPF_KSYSCALL", "BPF_UPROBE",
 	"BPF_URETPROBE", "BPF_USDT",
 };
@@ -271,6 +272,10 @@ static void section_for(const char *name, char *sec, size_t size)
 		{ "raw_tracepoint__", "raw_tp/" },
 		{ "kprobe__", "kprobe/" },
 		{ "kretprobe__", "kretprobe/" },
+		{ "kfunc__", "fentry/" },
+		{ "kretfunc__", "fexit/" },
+		{ "kmod_ret__", "fmod_ret/" },
+		{ "lsm__", "lsm/" },
 	};
 	size_t k, plen;
 	const char *rest, *sep;
@@ -287,6 +292,9 @@ static void section_for(const char *name, char *sec, size_t size)
 			snprintf(sec, size, "tracepoint/%.*s/%s", (int)(sep - rest), rest, sep + 2);
 			return;
 		}
+		/* bcc's KFUNC_PROBE names are kfunc__vmlinux__<fn>: the same target */
+		if (k >= 4 && k <= 6 && !strncmp(rest, "vmlinux__", 9) && rest[9])
+			rest += 9;
 		snprintf(sec, size, "%s%s", auto_names[k].section, rest);
 		return;
 	}

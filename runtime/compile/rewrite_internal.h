@@ -40,5 +40,7 @@ int rw_add_tp(struct rewriter *rw, const char *category, size_t cat_len, const c
 
 /* Top-level pass: maps, functions (sections), license, tracepoints. */
 int rw_scan_top_level(struct rewriter *rw);
+/* Builtins: printk format checks, bpf_num_cpus(), bpf_usdt_readarg (rewrite_builtins.c). */
+int rw_scan_builtins(struct rewriter *rw);
 
 #endif /* BPFY_COMPILE_REWRITE_INTERNAL_H */

@@ -12,6 +12,37 @@
 
 #include "internal.h"
 
+/*
+ * LINUX_VERSION_CODE of the running kernel, as libbpf computes it: Ubuntu's
+ * /proc/version_signature ("Ubuntu 5.15.0-91.101-generic 5.15.131"), Debian's
+ * uname version ("... Debian 6.1.76-1 ..."), else the release ("6.18.44-...").
+ * The sublevel saturates at 255 as KERNEL_VERSION() does.
+ */
+static unsigned int version_code(const struct utsname *uts)
+{
+	unsigned int major = 0, minor = 0, patch = 0;
+	const char *debian = strstr(uts->version, "Debian ");
+	char sig[256];
+	FILE *f;
+	int n = 0;
+
+	f = fopen("/proc/version_signature", "re");
+	if (f) {
+		if (fgets(sig, sizeof(sig), f))
+			n = sscanf(sig, "%*s %*s %u.%u.%u", &major, &minor, &patch);
+		fclose(f);
+	}
+	if (n < 2 && debian)
+		n = sscanf(debian + 7, "%u.%u.%u", &major, &minor, &patch);
+	if (n < 2) {
+		patch = 0;
+		n = sscanf(uts->release, "%u.%u.%u", &major, &minor, &patch);
+	}
+	if (n < 2)
+		return 0;
+	return (major << 16) + (minor << 8) + (patch > 255 ? 255 : patch);
+}
+
 int bpfy_kernel__identify(struct bpfy_kernel *kernel, const char *cache_dir,
 			  struct bpfy_error *error)
 {
@@ -30,6 +61,7 @@ int bpfy_kernel__identify(struct bpfy_kernel *kernel, const char *cache_dir,
 	if (!hash)
 		return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
 	snprintf(size, sizeof(size), "%lld", (long long)st.st_size);
+	kernel->version_code = version_code(&uts);
 	bpfy_hash__field_str(hash, uts.release);
 	bpfy_hash__field_str(hash, uts.version);
 	bpfy_hash__field_str(hash, uts.machine);

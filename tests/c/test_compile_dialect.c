@@ -69,7 +69,7 @@ static const char kitchen_sink[] =
 	"    start.delete(&pid);\n"
 	"    int idx = 1; u64 *c = cfg.lookup(&idx);\n"
 	"    bpf_trace_printk(\"switch %d %d\\n\", pid, helper(pid));\n"
-	"    bpf_trace_printk(\"many %d %d %d %d\\n\", 1, 2, 3, 4);\n"
+	"    bpf_printk(\"many %d %d %d %d\\n\", 1, 2, 3, 4);\n"
 	"    jmp.call(args, 0);\n"
 	"    return 0;\n"
 	"}\n"

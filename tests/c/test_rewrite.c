@@ -2,6 +2,8 @@
 #include "compile/rewrite.h"
 #include "testutil.h"
 
+#include <unistd.h>
+
 static int count_lines(const char *s, size_t len)
 {
 	int n = 0;
@@ -218,6 +220,101 @@ static void test_macro_lines(void)
 	bpfy_rewrite_result__release(&res);
 }
 
+/* Format checks follow the kernel's bpf_bprintf_prepare(); errors name the '%'. */
+static void test_printk_formats(void)
+{
+	static const char *const good[] = {
+		"bpf_trace_printk(\"%d %i %u\\n\", 1, 2, 3);",
+		"bpf_trace_printk(\"%ld %lu %lx %%\\n\", 1, 2, 3);",
+		"bpf_trace_printk(\"%lld %llu %llx\\n\", 1, 2, 3);",
+		"bpf_trace_printk(\"%X %+5i % d\\n\", 1, 2, 3);",
+		"bpf_trace_printk(\"%-08d|%c|%s.\", 1, 'c', \"s\");",
+		"bpf_trace_printk(\"%p %pK %px\\n\", p, p, p);",
+		"bpf_trace_printk(\"%ps, %pS\\n\", p, p);",
+		"bpf_trace_printk(\"%pks %pus\\n\", p, p);",
+		"bpf_trace_printk(\"%pI4 %pi6\\n\", p, p);",
+		"bpf_trace_printk(\"a\" \"%d\" \"\\x41\\101\\n\", 1);",
+		"bpf_printk(\"%d %d %d %d %d %d %d %d %d %d %d %d\", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);",
+		"bpf_trace_printk(fmt, 1, 2);",	/* not a literal: left to clang */
+		"bpf_trace_printk(\"no args\\n\");",
+	};
+	static const struct {
+		const char *call;
+		const char *where;
+		const char *what;
+	} bad[] = {
+		{ "bpf_trace_printk(\"%f\", 1.0);", "prog.c:2:21:", "unsupported conversion" },
+		{ "bpf_trace_printk(\"x %hd\", 1);", "prog.c:2:23:", "unsupported conversion" },
+		{ "bpf_trace_printk(\"%.2d\", 1);", "prog.c:2:21:", "no precision" },
+		{ "bpf_trace_printk(\"%lf\", 1);", "prog.c:2:21:", "unsupported conversion" },
+		{ "bpf_trace_printk(\"%sx\", s);", "prog.c:2:21:", "%s must be followed" },
+		{ "bpf_trace_printk(\"%pB\", p);", "prog.c:2:21:", "%p extension" },
+		{ "bpf_trace_printk(\"\\t\\x01\", 1);", "prog.c:2:23:", "printable ASCII" },
+		{ "bpf_trace_printk(\"%d %d %d %d\", 1, 2, 3, 4);", "prog.c:2:3:", "at most 3" },
+		{ "bpf_trace_printk(\"%d %s\", 1);", "prog.c:2:3:", "2 conversions but 1 argument" },
+		{ "bpf_printk(\"%d\", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);", "prog.c:2:3:", "at most 12" },
+		{ "bpf_trace_printk();", "prog.c:2:3:", "needs a format" },
+	};
+	struct bpfy_rewrite_result res;
+	struct bpfy_error err;
+	char src[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(src, sizeof(src), "int f(void *ctx) {\n  %s\n  return 0;\n}\n", good[i]);
+		CHECK(rewrite(src, &res, &err) == 0, "%s: %s", good[i], err.message);
+		bpfy_rewrite_result__release(&res);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(src, sizeof(src), "int f(void *ctx) {\n  %s\n  return 0;\n}\n", bad[i].call);
+		CHECK(rewrite(src, &res, &err) == -EINVAL, "%s accepted", bad[i].call);
+		CHECK_STR_CONTAINS(err.message, bad[i].where);
+		CHECK_STR_CONTAINS(err.message, bad[i].what);
+	}
+	/* inside a #define body: not checked (arguments are macro parameters) */
+	CHECK(rewrite("#define P(x) bpf_trace_printk(\"%f\", x)\n", &res, &err) == 0, "%s", err.message);
+	bpfy_rewrite_result__release(&res);
+}
+
+static void test_builtins(void)
+{
+	const char *src = "int f(void *ctx) {\n  int n = bpf_num_cpus(\n  );\n  return n;\n}\n"
+			  "int g(struct pt_regs *ctx) { long v; return bpf_usdt_readarg(1, ctx, &v); }\n";
+	struct bpfy_rewrite_result res;
+	struct bpfy_error err;
+	char expect[64];
+
+	CHECK(rewrite(src, &res, &err) == 0, "%s", err.message);
+	snprintf(expect, sizeof(expect), "int n = %ld\n;", sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK_STR_CONTAINS(res.source, expect);
+	CHECK(res.uses_usdt, "bpf_usdt_readarg seen");
+	bpfy_rewrite_result__release(&res);
+	CHECK(rewrite("int f(void *ctx) { return 0; }\n", &res, &err) == 0, "%s", err.message);
+	CHECK(!res.uses_usdt, "no usdt");
+	bpfy_rewrite_result__release(&res);
+}
+
+static void test_probe_prefixes(void)
+{
+	const char *src = "int kfunc__do_unlinkat(u64 *ctx) { return 0; }\n"
+			  "int kretfunc__vmlinux__vfs_read(u64 *ctx) { return 0; }\n"
+			  "int kmod_ret__security_file_open(u64 *ctx) { return 0; }\n"
+			  "int lsm__file_open(u64 *ctx) { return 0; }\n"
+			  "BPF_ITER(task) { return 0; }\n"
+			  "KMOD_RET(do_unlinkat, int dfd) { return 0; }\n";
+	struct bpfy_rewrite_result res;
+	struct bpfy_error err;
+
+	CHECK(rewrite(src, &res, &err) == 0, "%s", err.message);
+	CHECK_STR_CONTAINS(res.source, "section(\"fentry/do_unlinkat\")");
+	CHECK_STR_CONTAINS(res.source, "section(\"fexit/vfs_read\")");
+	CHECK_STR_CONTAINS(res.source, "section(\"fmod_ret/security_file_open\")");
+	CHECK_STR_CONTAINS(res.source, "section(\"lsm/file_open\")");
+	CHECK_STR_CONTAINS(res.source, "\nBPF_ITER(task) { return 0; }\n");
+	CHECK_STR_CONTAINS(res.source, "\nKMOD_RET(do_unlinkat, int dfd) { return 0; }\n");
+	bpfy_rewrite_result__release(&res);
+}
+
 int main(void)
 {
 	RUN(test_basic_program);
@@ -228,5 +325,8 @@ int main(void)
 	RUN(test_license_macro);
 	RUN(test_bad_input);
 	RUN(test_macro_lines);
+	RUN(test_printk_formats);
+	RUN(test_builtins);
+	RUN(test_probe_prefixes);
 	return TESTUTIL_EXIT();
 }

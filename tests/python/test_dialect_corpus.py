@@ -5,12 +5,15 @@ its result checked from Python. Each file's header comment says what it checks:
   mode: attach             auto-attached; this process makes syscalls; `check:` lines hold
   mode: load:fn:TYPE,...   loaded as those program types (attach points not triggered here)
   mode: kprobe:fn[@sys]    loaded; the kprobe attach is tried and skipped if the kernel refuses
-  mode: trampoline:fn      fentry/fexit/LSM: loaded if the kernel lets us, else skipped
+  mode: trampoline:fn      fentry/fexit/fmod_ret/LSM: loaded if the kernel lets us
+                           (BPF.support_kfunc()/support_lsm()), else compiled, its load
+                           refused, and skipped with the kernel's reason
+  mode: iter:fn            BPF_ITER: attach_iter(fn) read once into ITER (text)
   mode: error:LINE:COL     CompileError naming <text>:LINE:COL, LINE counted from the
                            first line after the header comment
 
-`check:` lines are Python expressions over PID, PPID, PPPID, COMM, EXE, OPENED, out
-(the `out` array as a dict) and b (the BPF object).
+`check:` lines are Python expressions over PID, PPID, PPPID, COMM, EXE, OPENED, NCPUS,
+KVER, out (the `out` array as a dict), b (the BPF object) and ITER (iter mode).
 """
 import errno
 import glob
@@ -38,6 +41,15 @@ PPPID = _ppid_of(PPID)
 with open("/proc/self/comm") as _f:
     COMM = _f.read().strip()
 EXE = os.path.basename(os.path.realpath("/proc/self/exe"))
+NCPUS = os.sysconf("SC_NPROCESSORS_ONLN")
+
+
+def _kernel_version_code():
+    major, minor, patch = (re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", os.uname().release).groups())
+    return (int(major) << 16) + (int(minor) << 8) + min(int(patch or 0), 255)
+
+
+KVER = _kernel_version_code()
 
 
 def header(path):
@@ -81,7 +93,7 @@ def run_attach(text, checks, cflags, opened):
     with BPF(text=text, cflags=cflags) as b:
         trigger()
         env = {"PID": PID, "PPID": PPID, "PPPID": PPPID, "COMM": COMM, "EXE": EXE,
-               "OPENED": opened, "b": b, "out": values(b)}
+               "OPENED": opened, "NCPUS": NCPUS, "KVER": KVER, "b": b, "out": values(b)}
         for check in checks:
             assert eval(check, env), f"{check} with out={env['out']}"
 
@@ -117,17 +129,28 @@ def run_kprobe(text, spec, cflags):
             pytest.skip(f"compiled and loaded; the kernel refused the kprobe attach: {e}")
 
 
-def run_trampoline(text, cflags):
-    try:
-        with BPF(text=text, cflags=cflags):
-            pass
-    except BPFError as e:
-        if isinstance(e, CompileError) or e.errno not in (errno.EPERM, errno.ENOTSUPP
-                                                           if hasattr(errno, "ENOTSUPP") else 524,
-                                                           errno.EOPNOTSUPP, errno.EINVAL, 524):
-            raise
-        _bpfy.compile(text, cflags=cflags, include_dir=paths.include_dir())  # compiles
-        pytest.skip(f"compiled; the kernel refused to load the trampoline program: {e}")
+def run_trampoline(text, cflags, fn):
+    kind = "lsm" if fn.startswith("lsm__") else "fentry"
+    supported = BPF.support_lsm() if kind == "lsm" else BPF.support_kfunc()
+    if supported:
+        with BPF(text=text, cflags=cflags) as b:
+            assert b.load_func(fn, BPF.TRACING if kind != "lsm" else BPF.LSM).fd >= 0
+        return
+    _bpfy.compile(text, cflags=cflags, include_dir=paths.include_dir())  # compiles
+    with pytest.raises(BPFError) as info:  # and the kernel refuses its load
+        BPF(text=text, cflags=cflags)
+    assert not isinstance(info.value, CompileError), str(info.value)
+    pytest.skip(f"compiled; the kernel refuses {kind} trampolines "
+                f"({BPF.trampoline_refusal(kind)}); load refused: {info.value}")
+
+
+def run_iter(text, checks, cflags, fn):
+    with BPF(text=text, cflags=cflags) as b:
+        with b.attach_iter(fn) as f:
+            output = f.read().decode(errors="replace")
+        env = {"PID": PID, "COMM": COMM, "ITER": output, "b": b}
+        for check in checks:
+            assert eval(check, env), f"{check} with ITER={output[:300]!r}..."
 
 
 @pytest.mark.parametrize("path", PROGS, ids=[os.path.basename(p) for p in PROGS])
@@ -143,7 +166,9 @@ def test_program(path, opened_file):
     elif kind == "kprobe":
         run_kprobe(text, spec, cflags)
     elif kind == "trampoline":
-        run_trampoline(text, cflags)
+        run_trampoline(text, cflags, spec)
+    elif kind == "iter":
+        run_iter(text, checks, cflags, spec)
     elif kind == "error":
         with pytest.raises(CompileError) as info:
             BPF(text=text, cflags=cflags)

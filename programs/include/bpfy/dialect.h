@@ -386,6 +386,13 @@ struct bpf_stacktrace_buildid {
 #define KRETFUNC_PROBE(event, args...)						\
 	SEC("fexit/" #event) int BPF_PROG(kretfunc__vmlinux__##event, ##args)
 #define LSM_PROBE(hook, args...) SEC("lsm/" #hook) int BPF_PROG(lsm__##hook, ##args)
+/* fmod_ret: the return value replaces the function's (bcc's KMOD_RET). */
+#define KMOD_RET(event, args...)						\
+	SEC("fmod_ret/" #event) int BPF_PROG(kmod_ret__##event, ##args)
+/* A bpf_iter program: BPF_ITER(task) gets `struct bpf_iter__task *ctx`
+ * (ctx->meta->seq, ctx->task); Python reads its output with b.attach_iter(fn). */
+#define BPF_ITER(target)							\
+	SEC("iter/" #target) int bpf_iter__##target(struct bpf_iter__##target *ctx)
 
 /* __data_loc fields of tracepoint structs are named data_loc_<field>. */
 #define TP_DATA_LOC_READ_CONST(dst, field, length)				\
