@@ -3,10 +3,14 @@
  * consumers on the same ELF, producer and buffer sizes as bpfy.
  *
  *   bench_events_ref produce N
- *       N getpgrp() syscalls (the producer; the BPF side emits records)
+ *       waits for a byte (or EOF) on stdin, the consumer's go once the BPF
+ *       side knows the producer's pid, then makes N getpgrp() syscalls (the
+ *       BPF side emits one record each)
  *   bench_events_ref e2e ELF perf|ring N PAGES WAKEUP
- *       forks the producer, consumes until delivered + lost == N, prints
- *       "rate delivered lost"
+ *       forks the producer, consumes until it exited and the buffers are
+ *       empty, prints "rate delivered lost attempted" (attempted: records
+ *       the BPF side tried to write; perf losses are the kernel's exact
+ *       count, PERF_FORMAT_LOST, announced or not)
  *   bench_events_ref drain ELF perf|ring N PAGES BURST
  *       fills the buffer from this process (BURST records per syscall),
  *       then times the drain alone; prints "rate drained"
@@ -27,7 +31,7 @@
 
 struct bench {
 	struct bpf_object *obj;
-	int cfg_fd, lost_fd;
+	int cfg_fd, lost_fd, attempted_fd;
 	struct perf_buffer *pb;
 	struct ring_buffer *rb;
 	uint64_t delivered, lost;
@@ -46,19 +50,9 @@ static enum bpf_perf_event_ret on_perf(void *ctx, int cpu, struct perf_event_hea
 {
 	struct bench *b = ctx;
 
-	if (event->type == PERF_RECORD_SAMPLE) {
-		uint64_t seq;
-
-		memcpy(&seq, (char *)(event + 1) + 4, sizeof(seq));
-		if (seq != UINT64_MAX)	/* flush records are not counted */
-			b->delivered++;
-	} else if (event->type == PERF_RECORD_LOST) {
-		uint64_t lost;
-
-		memcpy(&lost, (char *)(event + 1) + 8, sizeof(lost));
-		b->lost += lost;
-	}
-	return LIBBPF_PERF_EVENT_CONT;
+	if (event->type == PERF_RECORD_SAMPLE)
+		b->delivered++;
+	return LIBBPF_PERF_EVENT_CONT;	/* losses: perf_lost() */
 }
 
 static int on_ring(void *ctx, void *data, size_t size)
@@ -72,17 +66,33 @@ static void set_cfg(struct bench *b, uint32_t key, uint64_t value)
 	bpf_map_update_elem(b->cfg_fd, &key, &value, 0);
 }
 
-static uint64_t ring_lost(struct bench *b)
+static uint64_t percpu_sum(int fd)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t values[ncpus], sum = 0;
 	uint32_t key = 0;
 
-	if (bpf_map_lookup_elem(b->lost_fd, &key, values))
+	if (bpf_map_lookup_elem(fd, &key, values))
 		return 0;
 	for (int i = 0; i < ncpus; i++)
 		sum += values[i];
 	return sum;
+}
+
+/* The kernel's count of dropped records, over every CPU's event. */
+static uint64_t perf_lost(struct bench *b)
+{
+	uint64_t values[2], sum = 0;
+
+	for (size_t i = 0; i < perf_buffer__buffer_cnt(b->pb); i++)
+		if (read(perf_buffer__buffer_fd(b->pb, i), values, sizeof(values)) == sizeof(values))
+			sum += values[1];
+	return sum;
+}
+
+static uint64_t lost(struct bench *b)
+{
+	return b->pb ? perf_lost(b) : percpu_sum(b->lost_fd);
 }
 
 static int load(struct bench *b, const char *elf, const char *kind, int pages, int wakeup)
@@ -103,6 +113,7 @@ static int load(struct bench *b, const char *elf, const char *kind, int pages, i
 			return -errno;
 	b->cfg_fd = bpf_object__find_map_fd_by_name(b->obj, "cfg");
 	b->lost_fd = bpf_object__find_map_fd_by_name(b->obj, "rb__lost");
+	b->attempted_fd = bpf_object__find_map_fd_by_name(b->obj, "attempted");
 	set_cfg(b, 2, !strcmp(kind, "ring"));
 	if (!strcmp(kind, "ring")) {
 		b->rb = ring_buffer__new(bpf_object__find_map_fd_by_name(b->obj, "rb"), on_ring, b,
@@ -115,26 +126,11 @@ static int load(struct bench *b, const char *elf, const char *kind, int pages, i
 		.sample_type = PERF_SAMPLE_RAW,
 		.sample_period = 1,
 		.wakeup_events = wakeup,
+		.read_format = PERF_FORMAT_LOST,
 	};
 	b->pb = perf_buffer__new_raw(bpf_object__find_map_fd_by_name(b->obj, "events"), pages, &attr,
 				     on_perf, b, NULL);
 	return b->pb ? 0 : -errno;
-}
-
-static void flush_perf(struct bench *b)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	cpu_set_t set, old;
-
-	sched_getaffinity(0, sizeof(old), &old);
-	set_cfg(b, 0, getpid());
-	for (int cpu = 0; cpu < ncpus; cpu++) {
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) == 0)
-			syscall(SYS_getuid);
-	}
-	sched_setaffinity(0, sizeof(old), &old);
 }
 
 static int consume(struct bench *b, int timeout)
@@ -146,39 +142,36 @@ static int e2e(struct bench *b, const char *self, uint64_t n)
 {
 	char count[32];
 	double start, elapsed;
+	int go[2], status;
 	pid_t child;
-	int status;
 
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)n);
 	set_cfg(b, 1, 1);
+	if (pipe(go))
+		return 1;
 	start = now();
 	child = fork();
 	if (child == 0) {
+		dup2(go[0], 0);
+		close(go[1]);
 		execl(self, self, "produce", count, NULL);
 		_exit(127);
 	}
+	close(go[0]);
 	set_cfg(b, 0, child);
-	while (b->delivered + b->lost < n) {
-		if (waitpid(child, &status, WNOHANG) == child) {
-			child = 0;
-			break;
-		}
+	close(go[1]);	/* go */
+	while (waitpid(child, &status, WNOHANG) != child)
 		consume(b, 100);
-		if (!b->pb)
-			b->lost = ring_lost(b);
-	}
-	if (child)
-		waitpid(child, &status, 0);
-	for (int i = 0; i < 50 && b->delivered + b->lost < n; i++) {
-		if (b->pb)
-			flush_perf(b);
-		consume(b, 20);
-		if (!b->pb)
-			b->lost = ring_lost(b);
-	}
+	/* the producer is gone: everything it made is in the buffers (perf
+	 * buffers below wakeup_events are not readable: drain them all) */
+	if (b->pb)
+		perf_buffer__consume(b->pb);
+	else
+		ring_buffer__consume(b->rb);
 	elapsed = now() - start;
-	printf("%.0f %llu %llu\n", b->delivered / elapsed, (unsigned long long)b->delivered,
-	       (unsigned long long)b->lost);
+	b->lost = lost(b);
+	printf("%.0f %llu %llu %llu\n", b->delivered / elapsed, (unsigned long long)b->delivered,
+	       (unsigned long long)b->lost, (unsigned long long)percpu_sum(b->attempted_fd));
 	return 0;
 }
 
@@ -208,7 +201,11 @@ int main(int argc, char **argv)
 	uint64_t n;
 
 	if (argc == 3 && !strcmp(argv[1], "produce")) {
+		char go;
+
 		n = strtoull(argv[2], NULL, 10);
+		if (read(0, &go, 1) < 0)
+			return 1;
 		for (uint64_t i = 0; i < n; i++)
 			syscall(SYS_getpgrp);
 		return 0;

@@ -39,7 +39,7 @@ static int close_fd(int fd)
 }
 
 /* epoll fds are CLOEXEC and kept above stdio like every other fd. */
-static int new_epoll_fd(void)
+int bpfy_events__epoll_fd(void)
 {
 	int fd = epoll_create1(EPOLL_CLOEXEC);
 	int moved;
@@ -59,13 +59,13 @@ struct bpfy_events *bpfy_events__new(struct bpfy_error *error)
 	if (!events)
 		goto err_out;
 	events->top_fd = events->kind_fd[KIND_PERF] = events->kind_fd[KIND_RING] = -1;
-	events->top_fd = new_epoll_fd();
+	events->top_fd = bpfy_events__epoll_fd();
 	if (events->top_fd < 0) {
 		err = events->top_fd;
 		goto err_out;
 	}
 	for (int k = 0; k < KIND_COUNT; k++) {
-		events->kind_fd[k] = new_epoll_fd();
+		events->kind_fd[k] = bpfy_events__epoll_fd();
 		if (events->kind_fd[k] < 0) {
 			err = events->kind_fd[k];
 			goto err_out;
@@ -249,7 +249,19 @@ int bpfy_event_source__wait(struct bpfy_event_source *src, int timeout_ms)
 
 uint64_t bpfy_event_source__lost(const struct bpfy_event_source *src)
 {
-	return src->lost;
+	return src->ops->lost ? src->ops->lost(src) : src->lost;
+}
+
+long bpfy_event_source__copy(struct bpfy_event_source *src, void *buf, size_t rec_size,
+			     uint64_t cap)
+{
+	if (!rec_size)
+		return -EINVAL;
+	if (src->drain)	/* called from a callback of this source */
+		return -EBUSY;
+	if (!cap)
+		return 0;
+	return src->ops->copy(src, buf, rec_size, cap);
 }
 
 size_t bpfy_event_source__capacity(const struct bpfy_event_source *src)

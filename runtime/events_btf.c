@@ -1,7 +1,7 @@
-/* Event record types by name from a BPF object's BTF: perf event arrays
- * and ring buffers carry no value type, so callers name the struct. */
+/* Event record types by name from a BPF object's BTF, for an explicit
+ * `table.event_type = "struct x"`. The type a program submits is found by
+ * the loader (event_types.c, bpfy_map_desc.event_type), not here. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <bpf/btf.h>
 
@@ -46,30 +46,6 @@ static const struct btf *object_btf(struct bpfy_object *obj)
 		return NULL;
 	}
 	return btf;
-}
-
-const struct bpfy_type *bpfy_object__event_type(struct bpfy_object *obj, const char *map_name)
-{
-	const struct btf *btf = object_btf(obj);
-	const struct btf_type *t;
-	char marker[256];
-	int id;
-
-	if (!btf)
-		return NULL;
-	snprintf(marker, sizeof(marker), "__bpfy_event_%s", map_name);
-	id = btf__find_by_name_kind(btf, marker, BTF_KIND_VAR);
-	if (id <= 0)
-		goto not_found;
-	id = btf__resolve_type(btf, btf__type_by_id(btf, id)->type);
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	if (!t || !btf_is_ptr(t))
-		goto not_found;
-	return bpfy_layouts__get(obj->layouts, t->type);
-
-not_found:
-	errno = ENOENT;
-	return NULL;
 }
 
 const struct bpfy_type *bpfy_object__find_type(struct bpfy_object *obj, const char *name)

@@ -2,11 +2,21 @@
  * Perf buffers: one mmap'ed ring per CPU on a PERF_EVENT_ARRAY map, opened
  * through libbpf's raw interface so that `wakeup_events` is ours to set and
  * a callback can stop a drain (libbpf's plain sample callback cannot).
+ *
+ * Records go to sinks through libbpf's reader; the bulk copy walks the
+ * mmapped pages itself (data_head/data_tail of each CPU's header page).
+ *
+ * Losses: the kernel announces dropped records with PERF_RECORD_LOST only
+ * ahead of the next record that fits, so a notice can stay pending for as
+ * long as that CPU produces nothing. The events are opened with
+ * PERF_FORMAT_LOST (Linux 6.0) where available: read() on each CPU's event
+ * then gives the exact count so far, announced or not.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/perf_event.h>
 #include <bpf/libbpf.h>
 
@@ -57,6 +67,98 @@ static int perf_consume(struct bpfy_event_source *src)
 	return 0;
 }
 
+/* `len` bytes at ring offset `pos` into `out`, across the end of the ring. */
+static inline void ring_read(void *out, const char *data, size_t size, uint64_t pos, size_t len)
+{
+	size_t at = pos & (size - 1), first = size - at;
+
+	if (len <= first) {
+		memcpy(out, data + at, len);
+	} else {
+		memcpy(out, data + at, first);
+		memcpy((char *)out + first, data, len - first);
+	}
+}
+
+/* One CPU's ring into fixed-size slots; stops at `cap`. Records copied. */
+static uint64_t copy_buffer(struct bpfy_event_source *src, struct perf_event_mmap_page *hdr,
+			    size_t size, size_t page_size, char *buf, size_t rec_size,
+			    uint64_t cap)
+{
+	const char *data = (const char *)hdr + page_size;
+	uint64_t head = __atomic_load_n(&hdr->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = hdr->data_tail, n = 0;
+
+	while (tail < head && n < cap) {
+		/* records are 8-byte aligned: a header or the raw size never wraps */
+		const struct perf_event_header *eh = (const void *)(data + (tail & (size - 1)));
+
+		if (eh->type == PERF_RECORD_SAMPLE) {
+			uint32_t len = *(const uint32_t *)(data + ((tail + 8) & (size - 1)));
+			char *out = buf + n * rec_size;
+
+			if (len >= rec_size) {
+				ring_read(out, data, size, tail + 12, rec_size);
+			} else {
+				ring_read(out, data, size, tail + 12, len);
+				memset(out + len, 0, rec_size - len);
+			}
+			n++;
+		} else if (eh->type == PERF_RECORD_LOST) {
+			uint64_t lost;
+
+			ring_read(&lost, data, size, tail + 16, sizeof(lost));
+			src->lost += lost;
+		}
+		tail += eh->size;
+	}
+	__atomic_store_n(&hdr->data_tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+static long perf_copy(struct bpfy_event_source *src, char *buf, size_t rec_size, uint64_t cap)
+{
+	struct perf_buffer *pb = src->impl;
+	size_t count = perf_buffer__buffer_cnt(pb), page_size = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < count && n < cap; i++) {
+		void *base;
+		size_t size;
+
+		if (perf_buffer__buffer(pb, (int)i, &base, &size))
+			continue;
+		n += copy_buffer(src, base, size, page_size, buf + n * rec_size, rec_size, cap - n);
+	}
+	return (long)n;
+}
+
+/* The kernel's count of records dropped so far, or -1 when unknown. */
+static int64_t perf_kernel_lost(const struct bpfy_event_source *src)
+{
+	struct perf_buffer *pb = src->impl;
+	size_t count = perf_buffer__buffer_cnt(pb);
+	uint64_t values[2], sum = 0;	/* PERF_FORMAT_LOST alone: { value, lost } */
+
+	if (!src->exact_lost)
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		int fd = perf_buffer__buffer_fd(pb, i);
+
+		if (fd < 0 || read(fd, values, sizeof(values)) != sizeof(values))
+			return -1;
+		sum += values[1];
+	}
+	return (int64_t)sum;
+}
+
+static uint64_t perf_lost(const struct bpfy_event_source *src)
+{
+	int64_t kernel = perf_kernel_lost(src);
+
+	return kernel > (int64_t)src->lost ? (uint64_t)kernel : src->lost;
+}
+
 static void perf_free(struct bpfy_event_source *src)
 {
 	perf_buffer__free(src->impl);
@@ -65,6 +167,8 @@ static void perf_free(struct bpfy_event_source *src)
 
 static const struct bpfy_event_source_ops perf_ops = {
 	.consume = perf_consume,
+	.copy = perf_copy,
+	.lost = perf_lost,
 	.free = perf_free,
 };
 
@@ -110,7 +214,14 @@ struct bpfy_event_source *bpfy_events__add_perf_buffer(struct bpfy_events *event
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
 	attr.wakeup_events = wakeup;
+	attr.read_format = PERF_FORMAT_LOST;
 	src->impl = perf_buffer__new_raw(src->dup_fd, page_cnt, &attr, on_event, src, &raw_opts);
+	src->exact_lost = src->impl != NULL;
+	if (!src->impl && errno == EINVAL) {	/* before Linux 6.0: losses as announced */
+		attr.read_format = 0;
+		src->impl = perf_buffer__new_raw(src->dup_fd, page_cnt, &attr, on_event, src,
+						 &raw_opts);
+	}
 	if (!src->impl) {
 		err = -errno;
 		bpfy_error__set(error, BPFY_ERR_OS, err, "map '%s': opening perf buffers (%zu pages per CPU): %s",

@@ -3,6 +3,7 @@
 #ifndef BPFY_EVENTS_PRIVATE_H
 #define BPFY_EVENTS_PRIVATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bpfy.h"
@@ -22,6 +23,11 @@ struct bpfy_event_source_ops {
 	/* Drains every buffer; calls bpfy_drain_record/lost. 0 or -errno or
 	 * the stop code. */
 	int (*consume)(struct bpfy_event_source *src);
+	/* Copies up to cap records into fixed-size slots (no callback).
+	 * Records copied, or -errno. */
+	long (*copy)(struct bpfy_event_source *src, char *buf, size_t rec_size, uint64_t cap);
+	/* Records lost so far; NULL: src->lost. */
+	uint64_t (*lost)(const struct bpfy_event_source *src);
 	void (*free)(struct bpfy_event_source *src);
 };
 
@@ -34,7 +40,8 @@ struct bpfy_event_source {
 	int epoll_fd;			/* libbpf's, owned by impl */
 	int dup_fd;			/* our copy of the map fd, -1 if none */
 	size_t capacity;
-	uint64_t lost;
+	uint64_t lost;			/* as announced (PERF_RECORD_LOST) */
+	bool exact_lost;		/* perf: events opened with PERF_FORMAT_LOST */
 	struct bpfy_event_sink sink;
 	struct bpfy_drain *drain;	/* non-NULL while draining */
 	struct bpfy_event_source *next;
@@ -52,6 +59,8 @@ int bpfy_events__link(struct bpfy_events *events, struct bpfy_event_source *src,
 /* A zeroed source of `kind` named `name`; NULL with error filled. */
 struct bpfy_event_source *bpfy_event_source__alloc(enum bpfy_event_kind kind, const char *name,
 						   struct bpfy_error *error);
+/* A new epoll fd (CLOEXEC, above 2), or -errno. */
+int bpfy_events__epoll_fd(void);
 /* Frees a source that is not linked (or was unlinked). Accepts NULL. */
 void bpfy_event_source__destroy(struct bpfy_event_source *src);
 

@@ -51,7 +51,7 @@ static PyObject *run(BPFObject *self, unsigned int kinds, int timeout_ms)
 		PyErr_Format(PyExc_ValueError, "no %s with a callback is open", kinds_word(kinds));
 		return NULL;
 	}
-	n = bpfy_poller_run(p, self, kinds, NULL, NULL, 0, timeout_ms);
+	n = bpfy_poller_run(p, self, kinds, NULL, NULL, NULL, 0, timeout_ms);
 	return n < 0 ? NULL : PyLong_FromLong(n);
 }
 

@@ -67,17 +67,19 @@ struct bpfy_event_table {
 bpfy_poller *bpfy_poller_of(BPFObject *owner, bool create);
 
 typedef struct bpfy_event_table bpfy_event_table;
+struct bpfy_copy_sink;
 
 /*
  * Waits (GIL released, in slices, KeyboardInterrupt-aware) and drains:
  * `t` NULL drains every source of `kinds` through their own sinks, else
- * only t's source (with `sink` and `max` as for bpfy_event_source__consume).
+ * only t's source (with `sink` and `max` as for bpfy_event_source__consume,
+ * or, `sink` NULL, copied in bulk into `copy`).
  * Returns once something was delivered or timeout_ms passed (< 0: never).
  * Returns records delivered, or -1 with an exception set.
  */
 long bpfy_poller_run(bpfy_poller *p, BPFObject *owner, unsigned int kinds,
-		     bpfy_event_table *t, const struct bpfy_event_sink *sink, uint64_t max,
-		     int timeout_ms);
+		     bpfy_event_table *t, const struct bpfy_event_sink *sink,
+		     struct bpfy_copy_sink *copy, uint64_t max, int timeout_ms);
 
 /* Removes a source now, or after the current drain when busy. */
 void bpfy_poller_remove(bpfy_poller *p, struct bpfy_event_source *src);
@@ -114,21 +116,26 @@ struct bpfy_list_sink {
 };
 void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject *list);
 
-/* A sink packing records, cut or zero-padded to `rec_size` bytes, into the
- * table's scratch buffer. */
+/* Fixed-size records, cut or zero-padded to `rec_size` bytes, copied in
+ * bulk (bpfy_event_source__copy, no call per record) into the table's
+ * scratch buffer. */
 struct bpfy_copy_sink {
-	struct bpfy_event_sink sink;
 	bpfy_event_table *t;
 	size_t used;
 	uint32_t rec_size;
 };
 void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size);
+/* Copies what `src` holds (up to `max` records, 0: no limit), growing the
+ * scratch buffer. Records copied, or a negative code (-1 with MemoryError
+ * set, or -errno). */
+long bpfy_copy_sink_drain(struct bpfy_copy_sink *s, struct bpfy_event_source *src, uint64_t max);
 /* A bytearray of the records copied (new ref), or NULL. */
 PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s);
 
-/* events_decode.c: the record type named by the dialect's BTF marker
- * `__bpfy_event_<map>`, if any. 0 or -1. */
-int bpfy_event_table_guess_type(bpfy_event_table *t, const char *map_name);
+/* events_decode.c: decode records as `type` (the map's desc->event_type)
+ * when it is a struct or union; NULL or another kind changes nothing.
+ * 0 or -1. */
+int bpfy_event_table_use_type(bpfy_event_table *t, const struct bpfy_type *type);
 
 extern PyType_Spec bpfy_perf_table_spec;
 extern PyType_Spec bpfy_ring_table_spec;

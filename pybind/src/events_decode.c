@@ -3,8 +3,8 @@
  * no value type in BTF, so the type comes from, in order: an explicit
  * `table.event_type` (a bpfy record type, a ctypes type with
  * from_buffer_copy, or the name of a struct in the program's BTF), or the
- * dialect's marker variable `__bpfy_event_<map>` (a pointer to the record
- * type) in the program's BTF; without either, records are bytes.
+ * type the loader found for the map (bpfy_map_desc.event_type, from the
+ * dialect's `__bpfy_event__<map>` marker); without either, records are bytes.
  */
 #include <errno.h>
 #include <string.h>
@@ -105,11 +105,10 @@ bad:
 	return -1;
 }
 
-/* The dialect's marker: a global `T *__bpfy_event_<map>` names the record
- * type T of a map. No marker: nothing happens. */
-int bpfy_event_table_guess_type(bpfy_event_table *t, const char *map_name)
+/* The record type the loader found for the map (the dialect's
+ * `__bpfy_event__<map>` marker, bpfy_map_desc.event_type); NULL: bytes. */
+int bpfy_event_table_use_type(bpfy_event_table *t, const struct bpfy_type *type)
 {
-	const struct bpfy_type *type = bpfy_object__event_type(t->owner->obj, map_name);
 	bpfy_codec *codec;
 
 	if (!type || (type->kind != BPFY_TYPE_STRUCT && type->kind != BPFY_TYPE_UNION))

@@ -122,14 +122,16 @@ static int64_t now_ms(void)
 }
 
 static long drain(bpfy_poller *p, unsigned int kinds, struct bpfy_event_source *src,
-		  const struct bpfy_event_sink *sink, uint64_t max)
+		  const struct bpfy_event_sink *sink, struct bpfy_copy_sink *copy, uint64_t max)
 {
 	long n;
 
 	if (!p->events)
 		return 0;
 	p->busy++;
-	if (src)
+	if (src && copy)
+		n = bpfy_copy_sink_drain(copy, src, max);
+	else if (src)
 		n = bpfy_event_source__consume(src, sink, max);
 	else
 		n = bpfy_events__consume(p->events, kinds);
@@ -161,8 +163,8 @@ static long drain_error(bpfy_poller *p, BPFObject *owner, long n)
 }
 
 long bpfy_poller_run(bpfy_poller *p, BPFObject *owner, unsigned int kinds,
-		     bpfy_event_table *t, const struct bpfy_event_sink *sink, uint64_t max,
-		     int timeout_ms)
+		     bpfy_event_table *t, const struct bpfy_event_sink *sink,
+		     struct bpfy_copy_sink *copy, uint64_t max, int timeout_ms)
 {
 	struct bpfy_event_source *src = NULL;
 	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
@@ -175,7 +177,7 @@ long bpfy_poller_run(bpfy_poller *p, BPFObject *owner, unsigned int kinds,
 		if (!p->events || (t && !(src = bpfy_event_table_source(t))))
 			break;
 		/* drain first: records may wait that no wakeup will announce */
-		n = drain(p, kinds, src, sink, max);
+		n = drain(p, kinds, src, sink, copy, max);
 		if (n != 0 || timeout_ms == 0)
 			break;
 		slice = SLICE_MS;

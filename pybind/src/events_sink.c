@@ -2,7 +2,8 @@
  * Sinks: where the runtime hands records during a drain (GIL held).
  *  - the table's Python callbacks: callback(cpu|ctx, data, size), lost_cb(n)
  *  - a list sink: each record decoded as event() would, appended to a list
- *  - a copy sink: fixed-size records packed into one growing buffer (numpy)
+ *  - a copy sink: fixed-size records copied in bulk into one growing buffer
+ *    (numpy), through the runtime's mmap walker rather than a call per record
  * Every sink stops the drain when a callback raises or the table closes.
  */
 #include <errno.h>
@@ -102,6 +103,8 @@ static int copy_grow(struct bpfy_copy_sink *s, size_t need)
 
 	while (cap < need)
 		cap *= 2;
+	if (cap == s->t->scratch_cap)
+		return 0;
 	grown = PyMem_RawRealloc(s->t->scratch, cap);
 	if (!grown) {
 		PyErr_NoMemory();
@@ -112,33 +115,33 @@ static int copy_grow(struct bpfy_copy_sink *s, size_t need)
 	return 0;
 }
 
-static int copy_sample(void *ctx, int cpu, const void *data, uint32_t size)
+long bpfy_copy_sink_drain(struct bpfy_copy_sink *s, struct bpfy_event_source *src, uint64_t max)
 {
-	struct bpfy_copy_sink *s = ctx;
-	uint32_t n = size < s->rec_size ? size : s->rec_size;
-	char *at;
+	uint64_t total = 0, room;
+	long n;
 
-	if (s->used + s->rec_size > s->t->scratch_cap && copy_grow(s, s->used + s->rec_size))
-		return BPFY_SINK_STOP;
-	at = s->t->scratch + s->used;
-	memcpy(at, data, n);
-	if (n < s->rec_size)
-		memset(at + n, 0, s->rec_size - n);
-	s->used += s->rec_size;
-	return 0;
-}
-
-static int copy_lost(void *ctx, int cpu, uint64_t count)
-{
-	return 0;	/* counted by the runtime; lost_cb does not run in batch reads */
+	for (;;) {
+		if (copy_grow(s, s->used + s->rec_size))
+			return -1;
+		room = (s->t->scratch_cap - s->used) / s->rec_size;
+		if (max && room > max - total)
+			room = max - total;
+		n = bpfy_event_source__copy(src, s->t->scratch + s->used, s->rec_size, room);
+		if (n < 0)
+			return n;
+		s->used += (size_t)n * s->rec_size;
+		total += (uint64_t)n;
+		if ((uint64_t)n < room || (max && total >= max))
+			return (long)total;
+		/* full: double the buffer and go on */
+		if (copy_grow(s, s->t->scratch_cap * 2))
+			return -1;
+	}
 }
 
 void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size)
 {
 	memset(s, 0, sizeof(*s));
-	s->sink.sample = copy_sample;
-	s->sink.lost = copy_lost;
-	s->sink.ctx = s;
 	s->t = t;
 	s->rec_size = rec_size ? rec_size : 1;
 }

@@ -282,7 +282,7 @@ static PyObject *read_events(bpfy_event_table *t, PyObject *const *args, Py_ssiz
 	if (!list)
 		return NULL;
 	bpfy_list_sink_init(&sink, t, list);
-	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, &sink.sink, max, timeout_ms) < 0)
+	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, &sink.sink, NULL, max, timeout_ms) < 0)
 		Py_CLEAR(list);
 	return list;
 }
@@ -322,7 +322,7 @@ static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t
 	if (ensure_open(t))
 		return NULL;
 	bpfy_copy_sink_init(&sink, t, (uint32_t)rec_size);
-	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, &sink.sink, max, timeout_ms) < 0)
+	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, NULL, &sink, max, timeout_ms) < 0)
 		return NULL;
 	return bpfy_copy_sink_finish(&sink);
 }

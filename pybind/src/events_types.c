@@ -105,7 +105,7 @@ PyObject *bpfy_event_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map
 	t->kind = kind_of(desc->type);
 	t->event_type = Py_NewRef(Py_None);
 	t->name = PyUnicode_FromString(desc->name ? desc->name : "");
-	if (!t->name || bpfy_event_table_guess_type(t, desc->name ? desc->name : "")) {
+	if (!t->name || bpfy_event_table_use_type(t, desc->event_type)) {
 		Py_DECREF(t);
 		return NULL;
 	}

@@ -131,8 +131,26 @@ int bpfy_event_source__wait(struct bpfy_event_source *src, int timeout_ms);
 long bpfy_event_source__consume(struct bpfy_event_source *src, const struct bpfy_event_sink *sink,
 				uint64_t max_records);
 
-/* Records the kernel reported lost (perf buffers; 0 for ring buffers,
- * whose losses are counted by the BPF side). */
+/*
+ * The fast batch path: copies the waiting records of `src`, oldest first
+ * (per CPU for perf buffers), into `buf` as an array of `cap` slots of
+ * `rec_size` bytes, each record cut or zero-padded to its slot. Reads the
+ * mmapped buffers directly and runs no callback: perf loss notices are
+ * counted (bpfy_event_source__lost) but reach no sink. Returns the number
+ * of records copied (cap: more may wait), or -errno: EINVAL (rec_size 0),
+ * EBUSY (called from inside a drain of this source).
+ */
+long bpfy_event_source__copy(struct bpfy_event_source *src, void *buf, size_t rec_size,
+			     uint64_t cap);
+
+/*
+ * Records lost so far. Perf buffers: the kernel's exact count of dropped
+ * records on every CPU (PERF_FORMAT_LOST, Linux 6.0+), including drops not
+ * yet announced by a PERF_RECORD_LOST notice (the kernel writes one only
+ * ahead of the next record that fits); on older kernels, the sum of the
+ * notices drained so far. Ring buffers: 0 (the kernel keeps no count; the
+ * BPF side counts failed writes, see the dialect's `<map>__lost`).
+ */
 uint64_t bpfy_event_source__lost(const struct bpfy_event_source *src);
 
 /* Pages per CPU (perf) or data bytes (ring): the source's capacity. */
@@ -163,18 +181,14 @@ void bpfy_user_ring__discard(struct bpfy_user_ring *ring, void *sample);
 
 /*
  * The layout of a type named in the object's BTF: "struct x", "union x",
- * or a bare name looked up as struct, union, then typedef. Owned by the
- * object. NULL with errno ENOENT (no such type or no BTF).
+ * or a bare name looked up as struct, union, then typedef (what an explicit
+ * `table.event_type = "struct x"` names). Owned by the object. NULL with
+ * errno ENOENT (no such type or no BTF).
  */
 const struct bpfy_type *bpfy_object__find_type(struct bpfy_object *obj, const char *name);
 
-/*
- * The record type the dialect recorded for event map `map_name`: the
- * pointee of the global marker variable `__bpfy_event_<map_name>` (declared
- * as `T *__bpfy_event_<map>`) in the object's BTF. Owned by the object.
- * NULL with errno ENOENT when there is no marker.
- */
-const struct bpfy_type *bpfy_object__event_type(struct bpfy_object *obj, const char *map_name);
+/* The record type of an event map is bpfy_map__desc(map)->event_type: the
+ * loader fills it from the dialect's `__bpfy_event__<map>` marker. */
 
 #ifdef __cplusplus
 }
