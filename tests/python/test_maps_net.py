@@ -2,10 +2,14 @@
 ARRAY byte counters per IP protocol filled by per-protocol programs that a
 socket filter tail-calls through a PROG_ARRAY; DEVMAP, DEVMAP_HASH and CPUMAP
 redirects from XDP (generic mode), checked where the packets land."""
+import ctypes
+import mmap
 import os
 import socket
+import struct
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -76,7 +80,13 @@ struct {
 	__type(key, u32);
 	__type(value, struct bpf_cpumap_val);
 } cpus SEC(".maps");
-BPF_ARRAY(mode, u32, 1);          /* 1 devmap, 2 devmap_hash, 3 cpumap */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 4);
+	__type(key, u32);
+	__type(value, u32);
+} xsks SEC(".maps");
+BPF_ARRAY(mode, u32, 1);          /* 1 devmap, 2 devmap_hash, 3 cpumap, 4 xskmap */
 BPF_ARRAY(cpu_hits, u64, 64);     /* packets seen by the cpumap program, per CPU */
 
 static __always_inline int ours(struct xdp_md *ctx)
@@ -104,6 +114,8 @@ int redirect(struct xdp_md *ctx)
 		return bpf_redirect_map(&ports_by_key, 1234, 0);
 	if (*m == 3)
 		return bpf_redirect_map(&cpus, 0, 0);
+	if (*m == 4)
+		return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 	return XDP_PASS;
 }
 
@@ -279,3 +291,97 @@ def test_cpumap_redirect_to_cpu0(b, xdp):
     assert hits[0] == N
     assert sum(hits[cpu] for cpu in range(1, NCPUS)) == 0
     del cpus[0]
+
+
+# ------------------------------------------------------------------ AF_XDP
+
+AF_XDP, SOL_XDP = 44, 283
+XDP_MMAP_OFFSETS, XDP_RX_RING, XDP_UMEM_REG = 1, 2, 4
+XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING = 5, 6
+XDP_UMEM_PGOFF_FILL_RING = 0x100000000
+XDP_COPY = 1 << 1
+FRAME, NFRAMES, RING = 4096, 64, 64
+
+
+class XskSocket:
+    """A minimal AF_XDP socket (copy mode) on queue 0 of ifindex: a UMEM of
+    NFRAMES frames all handed to the fill ring, and an RX ring to read."""
+
+    def __init__(self, ifindex):
+        self.sock = socket.socket(AF_XDP, socket.SOCK_RAW, 0)
+        self.umem = mmap.mmap(-1, FRAME * NFRAMES)
+        self._umem_ref = ctypes.c_char.from_buffer(self.umem)
+        addr = ctypes.addressof(self._umem_ref)
+        s = self.sock
+        s.setsockopt(SOL_XDP, XDP_UMEM_REG, struct.pack("QQIIII", addr, FRAME * NFRAMES,
+                                                         FRAME, 0, 0, 0))
+        for opt in (XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING, XDP_RX_RING):
+            s.setsockopt(SOL_XDP, opt, struct.pack("I", RING))
+        off = struct.unpack("16Q", s.getsockopt(SOL_XDP, XDP_MMAP_OFFSETS, 128))
+        self.rx_off, self.fill_off = off[0:4], off[8:12]
+        prot, flags = mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED | mmap.MAP_POPULATE
+        self.fill = mmap.mmap(s.fileno(), self.fill_off[2] + RING * 8, flags, prot,
+                              offset=XDP_UMEM_PGOFF_FILL_RING)
+        self.rx = mmap.mmap(s.fileno(), self.rx_off[2] + RING * 16, flags, prot, offset=0)
+        for i in range(NFRAMES):
+            struct.pack_into("Q", self.fill, self.fill_off[2] + i * 8, i * FRAME)
+        struct.pack_into("I", self.fill, self.fill_off[0], NFRAMES)     # producer
+        sxdp = struct.pack("HHIII", AF_XDP, XDP_COPY, ifindex, 0, 0)
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.bind(s.fileno(), sxdp, len(sxdp)) != 0:
+            err = ctypes.get_errno()
+            self.close()
+            raise OSError(err, f"bind AF_XDP socket: {os.strerror(err)}")
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def received(self):
+        """Payloads of the frames in the RX ring (consumed)."""
+        prod = struct.unpack_from("I", self.rx, self.rx_off[0])[0]
+        cons = struct.unpack_from("I", self.rx, self.rx_off[1])[0]
+        out = []
+        while cons != prod:
+            addr, length, _ = struct.unpack_from("QII", self.rx,
+                                                 self.rx_off[2] + (cons % RING) * 16)
+            out.append(bytes(self.umem[addr:addr + length]))
+            cons += 1
+        struct.pack_into("I", self.rx, self.rx_off[1], cons)
+        return out
+
+    def close(self):
+        for m in ("rx", "fill"):
+            if hasattr(self, m):
+                getattr(self, m).close()
+        del self._umem_ref
+        self.umem.close()
+        self.sock.close()
+
+
+def test_xskmap_af_xdp_socket_receives_redirected_packets(b, xdp):
+    xsks = b["xsks"]
+    assert type(xsks).__name__ == "FdMap"
+    try:
+        xsk = XskSocket(socket.if_nametoindex(A_HOST))
+    except OSError as exc:
+        pytest.skip(f"AF_XDP socket unavailable here: {exc}")
+    try:
+        xsks[0] = xsk                         # fileno()
+        with pytest.raises(TypeError, match="xskmap"):
+            xsks[0]                           # the kernel has no user-space reads
+        b["mode"][0] = 4
+        try:
+            from_ns1(udp=5, size=12)
+            frames = []
+            deadline = time.monotonic() + 3
+            while len(frames) < 5 and time.monotonic() < deadline:
+                frames += xsk.received()
+                time.sleep(0.01)
+        finally:
+            b["mode"][0] = 0
+        assert len(frames) == 5
+        assert all(f[-12:] == b"x" * 12 and struct.unpack("!H", f[36:38])[0] == PORT
+                   for f in frames)
+        del xsks[0]
+    finally:
+        xsk.close()
