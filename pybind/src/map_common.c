@@ -94,6 +94,7 @@ PyObject *bpfy_table_close(PyObject *self, PyObject *unused)
 {
 	bpfy_table *t = (bpfy_table *)self;
 
+	Py_CLEAR(t->mapping);	/* views already handed out keep it mapped */
 	if (t->ref) {
 		bpfy_map_ref__close(t->ref);
 		t->ref = NULL;

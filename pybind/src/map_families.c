@@ -186,15 +186,20 @@ static PyObject *arena_memoryview(PyObject *self, PyObject *unused)
 
 	if (bpfy_table_check(t) < 0)
 		return NULL;
-	mod = PyImport_ImportModule("mmap");
-	if (!mod)
-		return NULL;
-	m = PyObject_CallMethod(mod, "mmap", "inii", t->fd, (Py_ssize_t)t->max_entries * page,
-				MAP_SHARED_VALUE, PROT_RW_VALUE);
-	if (m)
-		view = PyMemoryView_FromObject(m);
-	Py_XDECREF(m);
-	Py_DECREF(mod);
+	/* one mapping per table: the first mmap fixes the arena's user address */
+	if (!t->mapping) {
+		mod = PyImport_ImportModule("mmap");
+		if (!mod)
+			return NULL;
+		m = PyObject_CallMethod(mod, "mmap", "inii", t->fd,
+					(Py_ssize_t)t->max_entries * page, MAP_SHARED_VALUE,
+					PROT_RW_VALUE);
+		Py_DECREF(mod);
+		if (!m)
+			return NULL;
+		t->mapping = m;
+	}
+	view = PyMemoryView_FromObject(t->mapping);
 	return view;
 }
 
@@ -208,7 +213,10 @@ PyDoc_STRVAR(drain_doc, "drain()\n--\n\nPops every value: a list in pop order.")
 PyDoc_STRVAR(walk_doc, "walk(stack_id)\n--\n\nAn iterator over the addresses of the stack "
 	     "(innermost first); KeyError for an unknown id.");
 PyDoc_STRVAR(memoryview_doc, "memoryview()\n--\n\nA writable memoryview over the arena's "
-	     "pages, shared with BPF programs (max_entries pages).");
+	     "pages (max_entries pages), shared with BPF programs. The table maps the arena once "
+	     "(that fixes its user address: map it before loading programs that use the arena, "
+	     "unless map_extra gives the address); every call views that one mapping. Touching a "
+	     "page from Python allocates it.");
 
 static PyMethodDef qs_methods[] = {
 	{ "push", (PyCFunction)(void (*)(void))push, METH_FASTCALL | METH_KEYWORDS, push_doc },

@@ -499,6 +499,7 @@ static int table_traverse(bpfy_table *t, visitproc visit, void *arg)
 	Py_VISIT(t->owner);
 	Py_VISIT(t->key);
 	Py_VISIT(t->leaf);
+	Py_VISIT(t->mapping);
 	return 0;
 }
 
@@ -507,6 +508,7 @@ static int table_clear_refs(bpfy_table *t)
 	Py_CLEAR(t->owner);
 	Py_CLEAR(t->key);
 	Py_CLEAR(t->leaf);
+	Py_CLEAR(t->mapping);
 	return 0;
 }
 

@@ -68,6 +68,7 @@ typedef struct {
 	int *tmp_fds;			/* fds opened to encode one op (paths), closed after */
 	int ntmp_fds, cap_tmp_fds;
 	uint32_t batch_chunk;		/* elements per batch syscall, 0: by CHUNK_BYTES (tests) */
+	PyObject *mapping;		/* arena: the mmap object behind memoryview(), or NULL */
 } bpfy_table;
 
 /* ----------------------------------------------------------- table.c */
