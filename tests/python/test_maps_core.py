@@ -70,12 +70,19 @@ struct {
 	__array(values, struct inner_arr);
 } per_key SEC(".maps");
 
+BPF_HASH(per_pid, u32, u64, 64);
+
 TRACEPOINT_PROBE(raw_syscalls, sys_enter)
 {
-	u32 zero = 0, op, arg;
+	u32 zero = 0, op, arg, tgid = bpf_get_current_pid_tgid() >> 32;
 	u64 one = 1;
 
-	if ((bpf_get_current_pid_tgid() >> 32) != PID || args->id != SYS_GETPPID)
+	if (args->id != SYS_GETPPID)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (tgid == PID || BPF_CORE_READ(task, real_parent, tgid) == PID)
+		per_pid.increment(tgid);
+	if (tgid != PID)
 		return 0;
 	op = args->args[0];
 	arg = args->args[1];
@@ -127,6 +134,22 @@ def b():
 def ip_arg(text):
     """An IPv4 address as the u32 the program copies into its key bytes."""
     return int.from_bytes(ipaddress.ip_address(text).packed, "little")
+
+
+# -------------------------------------------------------------------- hash
+
+def test_hash_counts_syscalls_per_pid(b):
+    per_pid = b["per_pid"]
+    before = per_pid.get(PID, 0)
+    child = os.fork()
+    if child == 0:
+        for _ in range(5):
+            _libc.syscall(SYS_GETPPID)
+        os._exit(0)
+    os.waitpid(child, 0)
+    trigger(0, count=3)
+    counts = dict(per_pid.items())
+    assert counts[child] == 5 and counts[PID] - before == 3
 
 
 # ---------------------------------------------------------------- LPM trie
