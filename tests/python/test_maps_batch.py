@@ -149,11 +149,12 @@ def test_to_numpy_and_pandas(b):
     empty.clear()
     assert len(empty.to_numpy()) == 0
     pd = pytest.importorskip("pandas")
-    df = recs.to_pandas()
+    from bpfy import maps       # Table.to_pandas; display.install() replaces it for now
+    df = maps.to_pandas(recs)
     assert list(df.columns) == ["key.pid", "key.kind", "key.comm", "value.count",
                                 "value.delta", "value.flags"]
     assert df["value.count"][0] == 3
-    dfp = pch.to_pandas()
+    dfp = maps.to_pandas(pch)
     assert list(dfp.columns) == ["key"] + [f"value[{i}]" for i in range(NCPUS)]
     assert isinstance(dfp, pd.DataFrame)
     h.clear()
