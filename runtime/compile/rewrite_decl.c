@@ -66,7 +66,7 @@ static const char *const table_types[] = {
 	"stack", "ringbuf", "devmap", "devmap_hash", "cpumap", "xskmap", "sockmap", "sockhash",
 	"cgroup_array", "sk_storage", "inode_storage", "task_storage", "cgrp_storage",
 	"bloom_filter", "cgroup_storage", "percpu_cgroup_storage", "array_of_maps",
-	"hash_of_maps", "user_ringbuf", "reuseport_sockarray",
+	"hash_of_maps", "user_ringbuf", "reuseport_sockarray", "extern",
 };
 
 /* Function-like macros that define a program themselves (dialect.h, bpf_tracing.h). */
@@ -160,10 +160,7 @@ static int scan_map_macro(struct rewriter *rw, size_t start, const struct map_ma
 		for (k = 0; k < ARRAY_LEN(table_types); k++)
 			known |= strcmp(type, table_types[k]) == 0;
 		if (!known)
-			return rw_error_at(rw, t, "%s: unsupported map type \"%s\"%s", mm->macro, type,
-					   strcmp(type, "extern") ? "" :
-					   " (extern tables shared between objects are not supported "
-					   "yet: pin the map with BPF_TABLE_PINNED)");
+			return rw_error_at(rw, t, "%s: unsupported map type \"%s\"", mm->macro, type);
 		/* the preprocessor cannot switch on strings: pass a bare token */
 		if (rw_edit(rw, tok->off, tok->len, type))
 			return -ENOMEM;

@@ -155,14 +155,30 @@
 	BPFY__PINNED(_t, _K, _V, _name, _n, 0, _path)
 #define BPF_F_TABLE_PINNED(_t, _K, _V, _name, _n, _f, _path)			\
 	BPFY__PINNED(_t, _K, _V, _name, _n, _f, _path)
-/* Public/shared tables: declared as ordinary maps (one object each). */
-#define BPF_TABLE_PUBLIC(_t, _K, _V, _name, _n) BPFY__TABLE_##_t(_K, _V, _name, _n, 0)
-#define BPF_TABLE_SHARED(_t, _K, _V, _name, _n) BPFY__TABLE_##_t(_K, _V, _name, _n, 0)
+/* Public/shared tables: ordinary maps marked `__bpfy_public__<name>`; the loader
+ * publishes them to the other BPF objects of the process (runtime/shared_tables.c),
+ * where BPF_TABLE("extern", key, leaf, name, size) finds them by name. */
+#define BPFY__MARK(_kind, _name)						\
+	static const char __bpfy_##_kind##__##_name				\
+		__attribute__((used, section(".bpfy.events"))) = 1
+#define BPFY__PUBLIC(_decl, _name) BPFY__MARK(public, _name); _decl
+#define BPF_TABLE_PUBLIC(_t, _K, _V, _name, _n)					\
+	BPFY__PUBLIC(BPFY__TABLE_##_t(_K, _V, _name, _n, 0), _name)
+#define BPF_TABLE_SHARED(_t, _K, _V, _name, _n)					\
+	BPFY__PUBLIC(BPFY__TABLE_##_t(_K, _V, _name, _n, 0), _name)
+/* An extern table: key and value types for this object's code and Python's
+ * decoding; its real type, sizes and fd come from the public table at load
+ * (bpf_map__reuse_fd). HASH is only the placeholder libbpf needs to open. */
+#define BPFY__TABLE_extern(K, V, n, N, F)					\
+	BPFY__MARK(extern, n);							\
+	BPFY__MAP_KV(BPF_MAP_TYPE_HASH, K, V, n, N, F)
 #define BPF_QUEUESTACK(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
 #define BPF_QUEUESTACK_PINNED(_t, _name, _V, _n, _f, _path)			\
 	BPFY__PINNED(_t, int, _V, _name, _n, _f, _path)
-#define BPF_QUEUESTACK_PUBLIC(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
-#define BPF_QUEUESTACK_SHARED(_t, _name, _V, _n, _f) BPFY__TABLE_##_t(int, _V, _name, _n, _f)
+#define BPF_QUEUESTACK_PUBLIC(_t, _name, _V, _n, _f)				\
+	BPFY__PUBLIC(BPFY__TABLE_##_t(int, _V, _name, _n, _f), _name)
+#define BPF_QUEUESTACK_SHARED(_t, _name, _V, _n, _f)				\
+	BPFY__PUBLIC(BPFY__TABLE_##_t(int, _V, _name, _n, _f), _name)
 
 
 
