@@ -47,6 +47,82 @@ test-python:
 test-vm: build
 	BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) vm/test-vm.sh $(VM_PYTEST_ARGS)
 
+# ------------------------------------------------------------ reliability
+# docs/reliability.md. Fuzzing: libFuzzer targets in fuzz/ built with clang
+# against the runtime's sources (ASan + UBSan), each run FUZZ_SECONDS from its
+# seed corpus fuzz/corpus/<target> (new inputs go to build-fuzz/corpus/).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_DIR     ?= build-fuzz
+FUZZ_TARGETS := rewrite tpformat codec syms
+FUZZ_LIBCLANG_INC := $(patsubst %/clang-c/Index.h,-I%,$(firstword $(wildcard /usr/lib/llvm-*/include/clang-c/Index.h)))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fsanitize-recover=nonnull-attribute
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -MMD -MP \
+	-Iruntime/include -Iruntime $(FUZZ_LIBCLANG_INC) $(FUZZ_SAN)
+FUZZ_LIBS    := $(shell pkg-config --libs libbpf libelf 2>/dev/null) -lcrypto -lz -ldl
+FUZZ_RUNTIME := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard runtime/*.c runtime/compile/*.c))
+
+$(FUZZ_DIR)/runtime/%.o: runtime/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_RUNTIME)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(FUZZ_LIBS)
+
+-include $(FUZZ_RUNTIME:.o=.d)
+
+.PHONY: fuzz fuzz-build sanitize valgrind
+fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: SHELL := /bin/bash
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		case $$t in syms) len=65536;; codec) len=16384;; *) len=8192;; esac; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=suppressions=fuzz/ubsan.supp:print_stacktrace=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-max_len=$$len -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
+			$(FUZZ_DIR)/corpus/$$t fuzz/corpus/$$t fuzz/regress/$$t > $(FUZZ_DIR)/fuzz_$$t.log 2>&1 \
+			|| { tail -n 40 $(FUZZ_DIR)/fuzz_$$t.log; \
+			     echo "fuzz_$$t failed: the input is in $(FUZZ_DIR)/crashes/"; exit 1; }; \
+		grep -E "^stat::(number_of_executed_units|peak_rss)|^Done" $(FUZZ_DIR)/fuzz_$$t.log || true; \
+	done
+
+# Sanitizers: runtime, extension and C tests built with ASan+UBSan (clang) in
+# build-sanitize/; the C tests run as they are, the Python suites with the
+# ASan runtime preloaded into the (uninstrumented) interpreter.
+SANITIZE_DIR ?= build-sanitize
+SANITIZE_CC  ?= clang
+ASAN_RT      := $(shell $(SANITIZE_CC) -print-file-name=libclang_rt.asan-x86_64.so 2>/dev/null)
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/fuzz/ubsan.supp
+SANITIZE_PYTEST ?= tests/python tests/bad_input
+
+sanitize: deps
+	CC=$(SANITIZE_CC) cmake -S . -B $(SANITIZE_DIR) -DPython3_EXECUTABLE=$(PYTHON) \
+		-DBPFY_SANITIZE=ON -DBPFY_EXT_OUTPUT_DIR=$(CURDIR)/$(SANITIZE_DIR)/ext >/dev/null
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure
+	rm -f $(SANITIZE_DIR)/asan.*
+	$(SANITIZE_ENV) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$(CURDIR)/$(SANITIZE_DIR)/asan \
+		LD_PRELOAD=$(ASAN_RT) BPFY_EXT_DIR=$(CURDIR)/$(SANITIZE_DIR)/ext \
+		$(PYTHON) -m pytest -q -p no:cacheprovider $(SANITIZE_PYTEST) \
+		|| { cat $(SANITIZE_DIR)/asan.* 2>/dev/null; exit 1; }
+
+# Valgrind: the Python suites under memcheck with the side build's extension;
+# CPython's own reports are suppressed (tests/valgrind.supp), bpfy's fail the run.
+VALGRIND_PYTEST ?= tests/python/test_foundation.py tests/python/test_tables.py \
+	tests/python/test_records.py tests/python/test_events.py tests/bad_input
+valgrind: build
+	PYTHONMALLOC=malloc valgrind --tool=memcheck --error-exitcode=99 --trace-children=no \
+		--suppressions=tests/valgrind.supp --errors-for-leak-kinds=definite \
+		--leak-check=no --num-callers=30 \
+		$(PYTHON) -m pytest -q -p no:cacheprovider $(VALGRIND_PYTEST)
+
 demo: build
 	$(PYTHON) examples/syscount.py -d 3
 
