@@ -1,6 +1,7 @@
 """Symbols: kernel (/proc/kallsyms) and user (libelf on mapped files), as
 bcc's BPF.ksym/ksymname/sym, plus library and executable lookup for uprobes.
 The lookups run in C (runtime/syms*.c); this is formatting and path finding."""
+import errno
 import os
 import re
 import shutil
@@ -51,7 +52,14 @@ def sym(addr, pid, show_module=False, show_offset=False, demangle=True):
     exec. C++ names are demangled unless demangle is false."""
     if pid is None or pid < 0:
         return ksym(addr, show_module, show_offset)
-    name, module, offset = _bpfy.BPF._usym(pid, addr)
+    try:
+        name, module, offset = _bpfy.BPF._usym(pid, addr)
+    except ProcessLookupError:
+        name = module = None  # the process is gone (as bcc: "[unknown]")
+    except _bpfy.BPFError as exc:
+        if exc.errno != errno.ESRCH:
+            raise
+        name = module = None
     if name is not None and demangle and name.startswith("_Z"):
         name = _bpfy.BPF._demangle(name) or name
     text = name if name is not None else _UNKNOWN.decode()
