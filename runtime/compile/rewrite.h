@@ -57,7 +57,7 @@ struct bpfy_rewrite_result {
 	struct bpfy_rewrite_tp *tps;	/* tracepoints whose argument struct is needed */
 	size_t tp_count;
 	bool had_license;	/* false: a GPL license line was appended */
-	bool uses_usdt;		/* bpf_usdt_readarg*: compile with -include bpfy/usdt.h */
+	bool uses_usdt;		/* bpf_usdt_readarg*, bpf_usdt_arg*, BPF_USDT: -include bpfy/usdt.h */
 };
 
 /*

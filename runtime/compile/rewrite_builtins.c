@@ -3,7 +3,8 @@
  * bpf_trace_printk/bpf_printk format checking (the kernel's own grammar, so a
  * bad format is a compile error at the user's line:col instead of a silent
  * -EINVAL at run time), bpf_num_cpus() (bcc: the number of online CPUs at
- * compile time) and bpf_usdt_readarg* (which pull in <bpfy/usdt.h>).
+ * compile time) and bpf_usdt_readarg* / libbpf's bpf_usdt_arg* and BPF_USDT
+ * (which pull in <bpfy/usdt.h>).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -288,7 +289,9 @@ int rw_scan_builtins(struct rewriter *rw)
 
 		if (t->kind != BPFY_TOK_IDENT)
 			continue;
-		if (rw_tok_is(rw, i, "bpf_usdt_readarg") || rw_tok_is(rw, i, "bpf_usdt_readarg_p")) {
+		if (rw_tok_is(rw, i, "bpf_usdt_readarg") || rw_tok_is(rw, i, "bpf_usdt_readarg_p") ||
+		    rw_tok_is(rw, i, "bpf_usdt_arg") || rw_tok_is(rw, i, "bpf_usdt_arg_cnt") ||
+		    rw_tok_is(rw, i, "bpf_usdt_cookie") || rw_tok_is(rw, i, "BPF_USDT")) {
 			rw->out->uses_usdt = true;
 			continue;
 		}
