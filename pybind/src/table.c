@@ -669,6 +669,8 @@ static PyGetSetDef table_getset[] = {
 };
 
 static PyMemberDef table_members[] = {
+	{ "_serial_reads", T_BOOL, offsetof(bpfy_table, serial_reads), 0,
+	  "True: batch reads without the read-ahead helper thread. For benchmarks." },
 	{ "_batch_chunk", T_UINT, offsetof(bpfy_table, batch_chunk), 0,
 	  "Elements per batch syscall (0: as many as fit in 4 MiB). For tests." },
 	{ "__weaklistoffset__", T_PYSSIZET, offsetof(bpfy_table, weakreflist), READONLY },

@@ -69,6 +69,7 @@ typedef struct {
 	int ntmp_fds, cap_tmp_fds;
 	uint32_t batch_chunk;		/* elements per batch syscall, 0: by CHUNK_BYTES (tests) */
 	PyObject *mapping;		/* arena: the mmap object behind memoryview(), or NULL */
+	char serial_reads;		/* no helper thread for batch reads (bench, tests) */
 } bpfy_table;
 
 /* ----------------------------------------------------------- table.c */

@@ -56,15 +56,13 @@ static void job_run_nogil(struct batch_job *j)
 	Py_END_ALLOW_THREADS
 }
 
-/* Elements per syscall: 4 MiB of keys + values, smaller for maps of a few
- * chunks so that reading the next chunk overlaps decoding this one. */
-static uint32_t pick_chunk(bpfy_table *t, bool pipelined)
+/* Elements per syscall: 4 MiB of keys + values. (Smaller chunks to overlap
+ * more of a small map's read were measured slower here: 2 shared CPUs.) */
+static uint32_t pick_chunk(bpfy_table *t)
 {
 	size_t per = t->key_size + t->vbuf_size;
 	uint32_t chunk = per ? CHUNK_BYTES / per : 1;
 
-	if (pipelined && t->max_entries / 8 < chunk)
-		chunk = t->max_entries / 8 > 4096 ? t->max_entries / 8 : 4096;
 	if (t->batch_chunk)
 		chunk = t->batch_chunk;
 	if (chunk > t->max_entries && t->max_entries)
@@ -94,8 +92,8 @@ static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
 static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 {
 	size_t cursor = t->key_size > 8 ? t->key_size : 8;
-	bool pipelined = !and_delete, running = false;
-	uint32_t chunk = pick_chunk(t, pipelined);
+	bool pipelined = !and_delete && !t->serial_reads, running = false;
+	uint32_t chunk = pick_chunk(t);
 	struct batch_job jobs[2] = { 0 }, *cur, *next;
 	unsigned char *cursors[2] = { NULL, NULL };
 	pthread_t helper;
