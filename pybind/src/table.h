@@ -5,7 +5,9 @@
  * traits (per-CPU values, keys or indices, deletable, batchable) pick the
  * Python subtype and steer the shared code, so there is no per-type branch
  * chain. Files:
- *   table.c         base type, traits, mapping protocol, type registry
+ *   table.c         base type, mapping protocol, lifetime, type registry
+ *   table_traits.c  per-kernel-type traits (family, key/value kinds, abilities)
+ *   table_encode.c  keys and values <-> bytes, dispatched on the traits
  *   table_dump.c    whole-map reads (keys/values/items, batch or walk), iteration
  *   table_family.c  the subtypes: HashTable, Array (zero), per-CPU helpers
  *   table_batch.c   items_*_batch methods
@@ -84,6 +86,8 @@ int bpfy_table_encode_value(bpfy_table *t, PyObject *value, void *out);
 /* Decodes one value buffer (a list of per-CPU values for per-CPU maps). */
 PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf);
 
+/* True for ints and objects with __index__ (not floats): array indices. */
+bool bpfy_table_is_index(PyObject *obj);
 /* Decodes one key (a tuple for LPM keys). */
 PyObject *bpfy_table_decode_key(bpfy_table *t, const void *kbuf);
 /* Closes the fds a value/key encoding opened (paths). */
