@@ -49,6 +49,7 @@ BPF_HASH(bloom_answers, u32, u32, 64);       /* value -> 1 maybe member, 0 not *
 
 BPF_STACK_TRACE(stacks, 64);
 BPF_HASH(stack_counts, int, u64, 64);
+BPF_HASH(user_stack_counts, int, u64, 64);
 
 struct inner_arr {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -101,6 +102,8 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
 	} else if (op == OP_STACK) {
 		int id = stacks.get_stackid(args, 0);
 		stack_counts.increment(id);
+		int uid = stacks.get_stackid(args, BPF_F_USER_STACK);
+		user_stack_counts.increment(uid);
 	} else if (op == OP_INNER) {
 		void *inner = bpf_map_lookup_elem(&outer, &zero);
 		if (inner) {
@@ -240,7 +243,7 @@ def test_bloom_filter_python_pushes_bpf_checks(b):
 
 # ------------------------------------------------------------ stack traces
 
-def test_stack_trace_walk_and_kernel_symbols(b):
+def test_stack_trace_walk_and_symbols(b):
     trigger(OP_STACK, count=3)
     counts = b["stack_counts"]
     ids = [int(k) for k, v in counts.items() if int(k) >= 0]
@@ -255,6 +258,12 @@ def test_stack_trace_walk_and_kernel_symbols(b):
     assert stacks[ids[0]] == frames
     with pytest.raises(KeyError):
         list(stacks.walk(63 if 63 not in ids else 62))
+    uids = [int(k) for k in b["user_stack_counts"].keys() if int(k) >= 0]
+    assert uids, f"no user stack: {b['user_stack_counts'].items()}"
+    user_frames = list(stacks.walk(uids[0]))
+    assert user_frames and all(addr < 0x800000000000 for addr in user_frames)
+    user_names = [b.sym(addr, PID) for addr in user_frames]
+    assert any(b"syscall" in n for n in user_names), user_names   # libc's syscall()
     del stacks[ids[0]]
     with pytest.raises(KeyError):
         stacks.walk(ids[0])
