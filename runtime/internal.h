@@ -49,6 +49,19 @@ int bpfy_pins__apply(struct bpf_object *obj, const void *image, size_t size,
 bool bpfy_pins__explain_mismatch(struct bpf_object *obj, const char *captured,
 				 struct bpfy_error *error);
 
+/*
+ * shared_tables.c: tables shared between the objects of one process.
+ * reuse: extern tables take the fd of a live public table (before load);
+ * publish: this object's public tables become visible (after load);
+ * unpublish: they disappear (at close); extern_info: an extern map's own
+ * name and BTF ids, which reusing the public map's fd replaced (1 if extern).
+ */
+int bpfy_shared__reuse(struct bpf_object *obj, struct bpfy_error *error);
+int bpfy_shared__publish(struct bpf_object *obj, const void *owner, struct bpfy_error *error);
+void bpfy_shared__unpublish(const void *owner);
+int bpfy_shared__extern_info(struct bpf_object *obj, const struct bpf_map *map, const char **name,
+			     uint32_t *key_id, uint32_t *value_id);
+
 /* libbpf_log.c: libbpf's messages, captured per thread instead of printed. */
 void bpfy_libbpf_log__begin(void);
 /* Ends the capture; returns the heap text captured (caller frees), may be NULL. */

@@ -24,6 +24,7 @@ static void object_free(struct bpfy_object *obj)
 		free(obj->progs[i].name);
 		free(obj->progs[i].section);
 	}
+	bpfy_shared__unpublish(obj);
 	bpfy_layouts__free(obj->layouts);
 	bpf_object__close(obj->obj);
 	free(obj->progs);
@@ -84,6 +85,8 @@ static int describe_map(struct bpfy_object *obj, struct bpfy_map *map, struct bp
 		desc->id = info.id;
 	key_id = bpf_map__btf_key_type_id(map->map);
 	value_id = bpf_map__btf_value_type_id(map->map);
+	/* an extern table: its own name and types, not the public map's */
+	bpfy_shared__extern_info(obj->obj, map->map, &desc->name, &key_id, &value_id);
 	if (obj->layouts && key_id)
 		desc->key_type = bpfy_layouts__get(obj->layouts, key_id);
 	if (obj->layouts && value_id)
@@ -194,6 +197,8 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 	err = collect_programs(obj, error);
 	if (!err)
 		err = bpfy_pins__apply(obj->obj, obj->elf, obj->elf_size, error);
+	if (!err)
+		err = bpfy_shared__reuse(obj->obj, error);
 	if (err) {
 		free(bpfy_libbpf_log__end());
 		goto err_out;
@@ -216,6 +221,8 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 		if (obj->progs[i].type != BPF_PROG_TYPE_UNSPEC)
 			obj->progs[i].fd = bpf_program__fd(obj->progs[i].program);
 	err = collect_maps(obj, error);
+	if (!err)
+		err = bpfy_shared__publish(obj->obj, obj, error);
 	if (err)
 		goto err_out;
 	return obj;

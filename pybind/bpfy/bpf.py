@@ -120,10 +120,6 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
         if hdr_file:
             with open(_find_source_file(hdr_file), encoding="utf-8") as f:
                 source = f.read() + "\n" + source
-        if usdt_contexts:
-            from .usdt import PRELUDE
-            # the readers bcc generated per probe: one prelude, then the user's lines
-            source = PRELUDE + "#line 1\n" + source
         if device is not None:
             raise NotImplementedError("device offload is not supported")
         super().__init__(
@@ -184,6 +180,18 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
 
     def __iter__(self):
         return iter(self.tables())
+
+    # -- kernel types (from the running kernel's BTF) ------------------------------
+
+    @staticmethod
+    def kernel_struct_has_field(struct_name, field_name):
+        """1 when the running kernel's struct struct_name has field_name, else 0."""
+        return int(_bpfy.kernel_struct_has_field(_as_text(struct_name), _as_text(field_name)))
+
+    @staticmethod
+    def kernel_enum_has_val(enum_name, value_name):
+        """1 when the running kernel's enum enum_name ("" for any) has value_name, else 0."""
+        return int(_bpfy.kernel_enum_has_val(_as_text(enum_name), _as_text(value_name)))
 
     # -- tracepoints -----------------------------------------------------------
 

@@ -7,13 +7,6 @@
  */
 #include "ext.h"
 
-/* runtime/btf_query.c: 1, 0, or -errno with error filled (kernel BTF missing).
- * TODO(owner of bpfy.h): these two prototypes belong in runtime/include/bpfy.h. */
-int bpfy_btf__struct_has_field(const char *struct_name, const char *field_name,
-			       struct bpfy_error *error);
-int bpfy_btf__enum_has_val(const char *enum_name, const char *value_name,
-			   struct bpfy_error *error);
-
 typedef int (*btf_question)(const char *, const char *, struct bpfy_error *);
 
 static PyObject *ask(PyObject *module, PyObject *args, const char *format, btf_question fn)

@@ -86,6 +86,9 @@ extern PyMethodDef bpfy_bpf_attach_methods[];
 extern PyMethodDef bpfy_bpf_events_methods[];
 extern PyMethodDef bpfy_bpf_maps_methods[];
 
+/* Module-level functions of one area, added at module init. */
+extern PyMethodDef bpfy_btf_query_methods[];	/* btf_query.c */
+
 /* --------------------------------------------------------------- table.c */
 int bpfy_tables_init(PyObject *module, bpfy_state *st);
 /*

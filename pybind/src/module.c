@@ -45,6 +45,8 @@ static int module_exec(PyObject *module)
 	    bpfy_tables_init(module, st) || bpfy_events_init(module, st) ||
 	    bpfy_bpf_type_init(module, st))
 		return -1;
+	if (PyModule_AddFunctions(module, bpfy_btf_query_methods))
+		return -1;
 	if (PyModule_AddIntConstant(module, "NUM_POSSIBLE_CPUS", bpfy_num_possible_cpus()))
 		return -1;
 	return 0;

@@ -241,6 +241,19 @@ struct bpfy_map_desc {
 /* Description valid while the object is open. */
 const struct bpfy_map_desc *bpfy_map__desc(const struct bpfy_map *map);
 
+/* --------------------------------------------------------- kernel types */
+
+/*
+ * Questions about the running kernel's types, from its BTF (loaded once per
+ * process): 1 yes, 0 no, -errno with error filled when the BTF is missing.
+ * A field of an anonymous struct/union member counts; enum_name "" searches
+ * every enum.
+ */
+int bpfy_btf__struct_has_field(const char *struct_name, const char *field_name,
+			       struct bpfy_error *error);
+int bpfy_btf__enum_has_val(const char *enum_name, const char *value_name,
+			   struct bpfy_error *error);
+
 /* Number of possible CPUs (per-CPU values hold this many slots). */
 int bpfy_num_possible_cpus(void);
 

@@ -7,7 +7,6 @@ from .. import BPFError, UnsupportedError
 from .. import bpf as _bpf
 from ..bpf import BPF as _BPF
 from ..bpf import Function  # noqa: F401  (bcc exposes it on BPF too)
-from . import _btf
 from . import bcc_containers as containers  # noqa: F401
 from . import bcc_exec as exec  # noqa: F401,A001  (bcc's module name)
 from . import bcc_syscall as syscall  # noqa: F401
@@ -141,14 +140,6 @@ class BPF(_BPF):
     @staticmethod
     def support_raw_tracepoint_in_module():
         return True
-
-    @staticmethod
-    def kernel_struct_has_field(struct_name, field_name):
-        """1 when the running kernel's struct_name has field_name (from BTF), else 0."""
-        try:
-            return int(_btf.has_field(_text(struct_name), _text(field_name)))
-        except OSError as exc:
-            raise UnsupportedError(errno.ENOENT, f"kernel BTF unreadable: {exc}") from exc
 
     @staticmethod
     def monotonic_time():
