@@ -43,7 +43,7 @@ static const struct bpfy_table_traits traits_by_type[T_COUNT] = {
 	[BPF_MAP_TYPE_SOCKHASH] = { "FdMap", .can_delete = true, VFD },
 	[BPF_MAP_TYPE_REUSEPORT_SOCKARRAY] = { "FdMap", .can_delete = true, KI, VFD },
 	[BPF_MAP_TYPE_XSKMAP] = { "FdMap", .can_delete = true, .no_lookup = true, KI, VFD },
-	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = { "MapInMap", .can_delete = true, KI, VMAP },
+	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = { "MapInMap", .can_delete = true, .batch = true, KI, VMAP },
 	[BPF_MAP_TYPE_HASH_OF_MAPS] = { "MapInMap", .can_delete = true, .batch = true, VMAP },
 	[BPF_MAP_TYPE_DEVMAP] = { "DevMap", .can_delete = true, KI },
 	[BPF_MAP_TYPE_DEVMAP_HASH] = { "DevMap", .can_delete = true },

@@ -160,3 +160,24 @@ def test_to_numpy_and_pandas(b):
     h.clear()
     pch.clear()
     recs.clear()
+
+
+@pytest.mark.parametrize("kind", ["array_of_maps", "hash_of_maps"])
+def test_batch_equals_per_element_map_in_map(b, kind):
+    inners = [b.create_map("array", 4, 8, 2, name=f"in{i}") for i in range(3)]
+    outer = b.create_map(kind, 4, 4, 8, inner_map=inners[0])
+    for slot, inner in zip((1, 4, 6), inners):
+        outer[slot] = inner
+    outer._batch_chunk = 2
+    batch = {int(k): v.info["id"] for k, v in outer.items_lookup_batch()}
+    walked = {}
+    for k in outer:
+        try:
+            walked[int(k)] = outer[k].info["id"]
+        except KeyError:
+            pass          # array of maps: every index is a key, empty slots read ENOENT
+    assert batch == walked == {1: inners[0].info["id"], 4: inners[1].info["id"],
+                               6: inners[2].info["id"]}
+    outer.close()
+    for t in inners:
+        t.close()
