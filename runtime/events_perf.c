@@ -95,9 +95,12 @@ static uint64_t copy_buffer(struct bpfy_event_source *src, struct perf_event_mma
 
 		if (eh->type == PERF_RECORD_SAMPLE) {
 			uint32_t len = *(const uint32_t *)(data + ((tail + 8) & (size - 1)));
+			size_t at = (tail + 12) & (size - 1);
 			char *out = buf + n * rec_size;
 
-			if (len >= rec_size) {
+			if (at + len <= size) {		/* the usual case: no wrap */
+				bpfy_copy_slot(out, data + at, len, rec_size);
+			} else if (len >= rec_size) {
 				ring_read(out, data, size, tail + 12, rec_size);
 			} else {
 				ring_read(out, data, size, tail + 12, len);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bpfy.h"
 
@@ -63,5 +64,29 @@ struct bpfy_event_source *bpfy_event_source__alloc(enum bpfy_event_kind kind, co
 int bpfy_events__epoll_fd(void);
 /* Frees a source that is not linked (or was unlinked). Accepts NULL. */
 void bpfy_event_source__destroy(struct bpfy_event_source *src);
+
+/*
+ * One record of `len` bytes into a slot of `rec_size` bytes: cut, or
+ * zero-padded. The bulk copy's inner loop: common slot sizes (multiples of
+ * 8 up to 64) move with constant-size copies the compiler inlines.
+ */
+static inline void bpfy_copy_slot(char *out, const void *in, uint32_t len, size_t rec_size)
+{
+	if (len < rec_size) {
+		memcpy(out, in, len);
+		memset(out + len, 0, rec_size - len);
+		return;
+	}
+	switch (rec_size) {
+#define SLOT(n)                          \
+	case n:                          \
+		memcpy(out, in, n);      \
+		return;
+	SLOT(8) SLOT(16) SLOT(24) SLOT(32) SLOT(40) SLOT(48) SLOT(56) SLOT(64)
+#undef SLOT
+	default:
+		memcpy(out, in, rec_size);
+	}
+}
 
 #endif /* BPFY_EVENTS_PRIVATE_H */

@@ -81,17 +81,6 @@ out:
 	return 0;
 }
 
-/* One record into a fixed-size slot: cut, or zero-padded. */
-static inline void copy_slot(char *out, const void *in, uint32_t len, size_t rec_size)
-{
-	if (len >= rec_size) {
-		memcpy(out, in, rec_size);
-	} else {
-		memcpy(out, in, len);
-		memset(out + len, 0, rec_size - len);
-	}
-}
-
 /* The bulk path: no call per record, consumer_pos written once per pass. */
 static long ring_copy(struct bpfy_event_source *src, char *buf, size_t rec_size, uint64_t cap)
 {
@@ -114,7 +103,7 @@ static long ring_copy(struct bpfy_event_source *src, char *buf, size_t rec_size,
 			cons += record_len(len);
 			if (len & RINGBUF_DISCARD_BIT)
 				continue;
-			copy_slot(buf + n * rec_size, hdr + 2, len, rec_size);
+			bpfy_copy_slot(buf + n * rec_size, hdr + 2, len, rec_size);
 			n++;
 		}
 		store_release(r->consumer_pos, cons);

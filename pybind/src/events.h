@@ -6,7 +6,8 @@
  *                     the sliced, interruptible wait loop
  *   events_table.c    PerfEventArray / RingBuf: open_*_buffer, event(),
  *                     read(), lost, close
- *   events_sink.c     C sinks: Python callbacks, decode-into-list, raw copy
+ *   events_sink.c     C sinks: Python callbacks, decode-into-list
+ *   events_block.c    read_numpy()'s bulk copy into recycled memory blocks
  *   events_decode.c   event_type handling and decoding of one record
  *   events_user.c     UserRingBuf and its reserved Sample type
  *   events_types.c    type creation and the table factory hook
@@ -56,8 +57,7 @@ struct bpfy_event_table {
 	bool closed;			/* close() ran on the table */
 	bool implicit;			/* the buffer was opened by read()/fileno() */
 	uint64_t lost_prev;		/* perf: losses of buffers closed earlier */
-	char *scratch;			/* _read_raw()'s buffer, kept between reads */
-	size_t scratch_cap;
+	struct bpfy_block_pool *pool;	/* _read_raw()'s recycled blocks */
 	struct bpfy_user_ring *uring;	/* user ring buffers */
 	Py_ssize_t reserved;		/* user ring: samples not yet submitted */
 	PyObject *weakreflist;
@@ -68,6 +68,7 @@ bpfy_poller *bpfy_poller_of(BPFObject *owner, bool create);
 
 typedef struct bpfy_event_table bpfy_event_table;
 struct bpfy_copy_sink;
+struct bpfy_block_pool;
 
 /*
  * Waits (GIL released, in slices, KeyboardInterrupt-aware) and drains:
@@ -117,20 +118,28 @@ struct bpfy_list_sink {
 void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject *list);
 
 /* Fixed-size records, cut or zero-padded to `rec_size` bytes, copied in
- * bulk (bpfy_event_source__copy, no call per record) into the table's
- * scratch buffer. */
+ * bulk (bpfy_event_source__copy, no call per record) into a block taken
+ * from the table's pool (events_block.c). */
 struct bpfy_copy_sink {
 	bpfy_event_table *t;
-	size_t used;
+	char *mem;		/* the block, owned until finish/abandon */
+	size_t cap, used;
 	uint32_t rec_size;
 };
-void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size);
+/* 0, or -1 with an exception. */
+int bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size);
 /* Copies what `src` holds (up to `max` records, 0: no limit), growing the
- * scratch buffer. Records copied, or a negative code (-1 with MemoryError
- * set, or -errno). */
+ * block. Records copied, or a negative code (-1 with MemoryError set, or
+ * -errno). */
 long bpfy_copy_sink_drain(struct bpfy_copy_sink *s, struct bpfy_event_source *src, uint64_t max);
-/* A bytearray of the records copied (new ref), or NULL. */
+/* The records as an _EventBlock (buffer protocol; new ref), or NULL. The
+ * block returns to the pool when the object dies. Ends the sink. */
 PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s);
+/* Ends the sink without a result (the block goes back to the pool). */
+void bpfy_copy_sink_abandon(struct bpfy_copy_sink *s);
+
+struct bpfy_block_pool *bpfy_block_pool_new(void);
+void bpfy_block_pool_decref(struct bpfy_block_pool *pool);	/* accepts NULL */
 
 /* events_decode.c: decode records as `type` (the map's desc->event_type)
  * when it is a struct or union; NULL or another kind changes nothing.
@@ -142,6 +151,7 @@ extern PyType_Spec bpfy_ring_table_spec;
 extern PyType_Spec bpfy_user_ring_spec;
 extern PyType_Spec bpfy_user_sample_spec;
 extern PyType_Spec bpfy_poller_spec;
+extern PyType_Spec bpfy_event_block_spec;
 
 /* ----------------------------------------------------------- factory */
 

@@ -2,8 +2,7 @@
  * Sinks: where the runtime hands records during a drain (GIL held).
  *  - the table's Python callbacks: callback(cpu|ctx, data, size), lost_cb(n)
  *  - a list sink: each record decoded as event() would, appended to a list
- *  - a copy sink: fixed-size records copied in bulk into one growing buffer
- *    (numpy), through the runtime's mmap walker rather than a call per record
+ * (the bulk copy behind read_numpy() is in events_block.c)
  * Every sink stops the drain when a callback raises or the table closes.
  */
 #include <errno.h>
@@ -89,64 +88,4 @@ void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject
 	s->sink.ctx = s;
 	s->table = t;
 	s->list = list;
-}
-
-/* ------------------------------------------------------------ copy sink */
-
-/* Records go to a scratch buffer the table keeps between reads (fresh
- * large allocations cost page faults and munmap shootdowns per read), and
- * leave in one exact-size bytearray. */
-static int copy_grow(struct bpfy_copy_sink *s, size_t need)
-{
-	size_t cap = s->t->scratch_cap ? s->t->scratch_cap : 65536;
-	char *grown;
-
-	while (cap < need)
-		cap *= 2;
-	if (cap == s->t->scratch_cap)
-		return 0;
-	grown = PyMem_RawRealloc(s->t->scratch, cap);
-	if (!grown) {
-		PyErr_NoMemory();
-		return -1;
-	}
-	s->t->scratch = grown;
-	s->t->scratch_cap = cap;
-	return 0;
-}
-
-long bpfy_copy_sink_drain(struct bpfy_copy_sink *s, struct bpfy_event_source *src, uint64_t max)
-{
-	uint64_t total = 0, room;
-	long n;
-
-	for (;;) {
-		if (copy_grow(s, s->used + s->rec_size))
-			return -1;
-		room = (s->t->scratch_cap - s->used) / s->rec_size;
-		if (max && room > max - total)
-			room = max - total;
-		n = bpfy_event_source__copy(src, s->t->scratch + s->used, s->rec_size, room);
-		if (n < 0)
-			return n;
-		s->used += (size_t)n * s->rec_size;
-		total += (uint64_t)n;
-		if ((uint64_t)n < room || (max && total >= max))
-			return (long)total;
-		/* full: double the buffer and go on */
-		if (copy_grow(s, s->t->scratch_cap * 2))
-			return -1;
-	}
-}
-
-void bpfy_copy_sink_init(struct bpfy_copy_sink *s, bpfy_event_table *t, uint32_t rec_size)
-{
-	memset(s, 0, sizeof(*s));
-	s->t = t;
-	s->rec_size = rec_size ? rec_size : 1;
-}
-
-PyObject *bpfy_copy_sink_finish(struct bpfy_copy_sink *s)
-{
-	return PyByteArray_FromStringAndSize(s->used ? s->t->scratch : NULL, (Py_ssize_t)s->used);
 }

@@ -288,9 +288,9 @@ static PyObject *read_events(bpfy_event_table *t, PyObject *const *args, Py_ssiz
 }
 
 PyDoc_STRVAR(read_raw_doc,
-	     "_read_raw(record_size, max_events=None, timeout=0) -> bytearray\n--\n\n"
-	     "Drain records into one bytearray, each cut or zero-padded to record_size\n"
-	     "bytes (the fast path behind read_numpy()).");
+	     "_read_raw(record_size, max_events=None, timeout=0) -> buffer\n--\n\n"
+	     "Drain records into one buffer object, each cut or zero-padded to\n"
+	     "record_size bytes (the fast path behind read_numpy()).");
 
 static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t nargs,
 			  PyObject *kwnames)
@@ -321,9 +321,12 @@ static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t
 		timeout_ms = 0;
 	if (ensure_open(t))
 		return NULL;
-	bpfy_copy_sink_init(&sink, t, (uint32_t)rec_size);
-	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, NULL, &sink, max, timeout_ms) < 0)
+	if (bpfy_copy_sink_init(&sink, t, (uint32_t)rec_size))
 		return NULL;
+	if (bpfy_poller_run(t->poller, t->owner, t->kind, t, NULL, &sink, max, timeout_ms) < 0) {
+		bpfy_copy_sink_abandon(&sink);
+		return NULL;
+	}
 	return bpfy_copy_sink_finish(&sink);
 }
 
@@ -491,7 +494,7 @@ void bpfy_event_table_dealloc(bpfy_event_table *t)
 		PyObject_ClearWeakRefs((PyObject *)t);
 	table_clear(t);
 	Py_CLEAR(t->name);
-	PyMem_RawFree(t->scratch);
+	bpfy_block_pool_decref(t->pool);
 	tp->tp_free(t);
 	Py_DECREF(tp);
 }

@@ -18,6 +18,7 @@ static const struct {
 	{ "UserRingBuf", &bpfy_user_ring_spec },
 	{ "UserRingSample", &bpfy_user_sample_spec },
 	{ "_Poller", &bpfy_poller_spec },
+	{ "_EventBlock", &bpfy_event_block_spec },
 };
 
 #define N_TYPES (sizeof(event_types) / sizeof(event_types[0]))
