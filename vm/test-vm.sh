@@ -4,7 +4,8 @@
 # LSM, BTF) under qemu, and report the guest's pytest summary here. Exits with
 # the guest's pytest exit code, or non-zero when the guest never reports
 # within VM_TIMEOUT seconds.
-#   vm/test-vm.sh [pytest arguments...]   (default: -m vm tests/vm tests/python)
+#   vm/test-vm.sh [pytest arguments...]   (default: -m vm tests/vm and
+#   the files of tests/python that mention mark.vm)
 # Environment: BUILD_DIR (default build), VM_TIMEOUT (default 600),
 # PYTHON (default /usr/bin/python3), BPFY_EXT_DIR (passed to the guest),
 # VM_DOWNLOAD_KERNEL=1 (unpack the kernel package even when it is installed),
@@ -76,7 +77,11 @@ stamp "guest kernel $kver ($(basename "$kernel")), initramfs ready"
 # -- what the guest runs --------------------------------------------------------
 results=$work/results
 rm -rf "$results" && mkdir -p "$results"
-[ $# -gt 0 ] || set -- -m vm tests/vm tests/python
+if [ $# -eq 0 ]; then
+	# tests/vm, and the files of tests/python that mark a test vm (collecting
+	# only those keeps the guest clear of the rest's imports and setup)
+	set -- -m vm tests/vm $(cd "$repo" && grep -l 'mark\.vm' tests/python/test_*.py 2>/dev/null || true)
+fi
 {
 	echo "# written by vm/test-vm.sh; run by the guest's init (vm/guest-init.sh)"
 	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
