@@ -45,11 +45,13 @@ static int BPF_traverse(BPFObject *self, visitproc visit, void *arg)
 	Py_VISIT(self->links);
 	Py_VISIT(self->tables);
 	Py_VISIT(self->generated_source);
+	Py_VISIT(self->poller);
 	return 0;
 }
 
 static int BPF_clear(BPFObject *self)
 {
+	bpfy_events_release(self);
 	Py_CLEAR(self->tables);
 	Py_CLEAR(self->links);
 	Py_CLEAR(self->generated_source);

@@ -1,7 +1,6 @@
 /*
- * The Poller: the runtime event set of one BPF object, kept in the object's
- * `tables` dict under the Poller type itself (a key no map name can be), so
- * that BPF.close() and garbage collection release it with the tables.
+ * The Poller: the runtime event set of one BPF object, held by the object
+ * (BPFObject.poller) and released by BPF.close() and garbage collection.
  *
  * Waiting happens with the GIL released, in slices of at most SLICE_MS so
  * that signal handlers (Ctrl-C) run promptly; draining happens with the GIL
@@ -15,28 +14,20 @@
 
 #define SLICE_MS 100
 
-static PyTypeObject *poller_type(BPFObject *owner)
-{
-	bpfy_state *st = bpfy_state_from_type(Py_TYPE(owner));
-	PyObject *module;
-
-	if (!st)
-		return NULL;
-	module = PyType_GetModuleByDef(Py_TYPE(owner), &bpfy_module_def);
-	return module ? bpfy_events_type(st, module, "_Poller") : NULL;
-}
-
+/* The owner's poller (owner->poller holds it), created on first use. */
 bpfy_poller *bpfy_poller_of(BPFObject *owner, bool create)
 {
-	PyTypeObject *type = poller_type(owner);
 	struct bpfy_error error = {};
+	PyTypeObject *type;
+	PyObject *module;
 	bpfy_poller *p;
 
-	if (!type || !owner->tables)
+	if (owner->poller || !create)
+		return (bpfy_poller *)owner->poller;
+	module = PyType_GetModuleByDef(Py_TYPE(owner), &bpfy_module_def);
+	type = module ? bpfy_events_type(bpfy_state_from_module(module), module, "_Poller") : NULL;
+	if (!type)
 		return NULL;
-	p = (bpfy_poller *)PyDict_GetItemWithError(owner->tables, (PyObject *)type);
-	if (p || PyErr_Occurred() || !create)
-		return p;
 	p = PyObject_New(bpfy_poller, type);
 	if (!p)
 		return NULL;
@@ -50,11 +41,7 @@ bpfy_poller *bpfy_poller_of(BPFObject *owner, bool create)
 		bpfy_bpf_raise(owner, &error);
 		return NULL;
 	}
-	if (PyDict_SetItem(owner->tables, (PyObject *)type, (PyObject *)p)) {
-		Py_DECREF(p);
-		return NULL;
-	}
-	Py_DECREF(p);	/* the dict holds it */
+	owner->poller = (PyObject *)p;
 	return p;
 }
 
@@ -101,16 +88,17 @@ void bpfy_poller_close(bpfy_poller *p)
 	flush_deferred(p);
 }
 
+/* Called by BPF.close() and dealloc: touches no module state and leaves the
+ * error indicator alone (an exception may be on its way out). */
 void bpfy_events_release(BPFObject *owner)
 {
-	bpfy_poller *p;
+	bpfy_poller *p = (bpfy_poller *)owner->poller;
 
-	if (!owner->tables)
+	if (!p)
 		return;
-	p = bpfy_poller_of(owner, false);
-	if (p)
-		bpfy_poller_close(p);
-	PyErr_Clear();
+	bpfy_poller_close(p);	/* deferred while a callback drains */
+	owner->poller = NULL;
+	Py_DECREF(p);
 }
 
 static int64_t now_ms(void)
@@ -128,6 +116,7 @@ static long drain(bpfy_poller *p, unsigned int kinds, struct bpfy_event_source *
 
 	if (!p->events)
 		return 0;
+	Py_INCREF(p);	/* a callback may close the BPF object, which drops its poller */
 	p->busy++;
 	if (src && copy)
 		n = bpfy_copy_sink_drain(copy, src, max);
@@ -137,6 +126,7 @@ static long drain(bpfy_poller *p, unsigned int kinds, struct bpfy_event_source *
 		n = bpfy_events__consume(p->events, kinds);
 	p->busy--;
 	flush_deferred(p);
+	Py_DECREF(p);
 	return n;
 }
 

@@ -16,6 +16,23 @@ static bool table_gone(bpfy_event_table *t)
 	return t->closed || !t->owner->obj || !t->src;
 }
 
+/*
+ * After a user callback: the callback may have closed the table or its BPF
+ * object, and dropped the last reference to the table. The caller held one
+ * across the call; release it here and stop the drain if the table is gone,
+ * without touching it again (the runtime calls no sink after a stop).
+ */
+static int after_callback(bpfy_event_table *t, PyObject *res)
+{
+	bool gone = table_gone(t);
+
+	Py_DECREF(t);
+	if (!res)
+		return BPFY_SINK_STOP;
+	Py_DECREF(res);
+	return gone ? BPFY_SINK_STOP : 0;
+}
+
 static int call_sample(void *ctx, int cpu, const void *data, uint32_t size)
 {
 	bpfy_event_table *t = ctx;
@@ -23,6 +40,7 @@ static int call_sample(void *ctx, int cpu, const void *data, uint32_t size)
 
 	if (table_gone(t))
 		return BPFY_SINK_STOP;
+	Py_INCREF(t);
 	callback = Py_NewRef(t->callback);
 	args[0] = t->kind == BPFY_EVENTS_PERF ? PyLong_FromLong(cpu) : Py_NewRef(t->cb_ctx);
 	args[1] = PyBytes_FromStringAndSize(data, size);
@@ -32,10 +50,7 @@ static int call_sample(void *ctx, int cpu, const void *data, uint32_t size)
 	Py_XDECREF(args[1]);
 	Py_XDECREF(args[2]);
 	Py_DECREF(callback);
-	if (!res)
-		return BPFY_SINK_STOP;
-	Py_DECREF(res);
-	return 0;
+	return after_callback(t, res);
 }
 
 static int call_lost(void *ctx, int cpu, uint64_t count)
@@ -47,15 +62,13 @@ static int call_lost(void *ctx, int cpu, uint64_t count)
 		return BPFY_SINK_STOP;
 	if (t->lost_cb == Py_None)
 		return 0;
+	Py_INCREF(t);
 	callback = Py_NewRef(t->lost_cb);
 	arg = PyLong_FromUnsignedLongLong(count);
 	res = arg ? PyObject_CallOneArg(callback, arg) : NULL;
 	Py_XDECREF(arg);
 	Py_DECREF(callback);
-	if (!res)
-		return BPFY_SINK_STOP;
-	Py_DECREF(res);
-	return 0;
+	return after_callback(t, res);
 }
 
 const struct bpfy_event_sink bpfy_sink_template = {

@@ -54,6 +54,7 @@ typedef struct {
 	PyObject *links;		/* dict: (kind, target, fn_name) -> LinkCapsule */
 	PyObject *tables;		/* dict: name -> table object (cache) */
 	PyObject *generated_source;	/* str or NULL: the rewritten source (keep_source) */
+	PyObject *poller;		/* events_poller.c: the event set, or NULL */
 	bool cache_hit;			/* compiled object came from the cache */
 	PyObject *weakreflist;
 } BPFObject;
