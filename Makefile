@@ -129,6 +129,7 @@ demo: build
 bench: build
 	$(PYTHON) bench/startup.py
 	$(PYTHON) bench/events.py
+	$(PYTHON) bench/maps.py
 
 clean:
 	rm -rf $(BUILD_DIR) pybind/bpfy/_bpfy*.so

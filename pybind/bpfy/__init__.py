@@ -19,11 +19,12 @@ from ._bpfy import (  # noqa: E402
     UnsupportedError,
     VerifierError,
 )
-from .bpf import BPF, Function
-from . import histogram as _histogram
+from . import histogram as _histogram  # noqa: E402
+from .bpf import BPF, Function  # noqa: E402
+from .maps import Map  # noqa: E402
+from .reader import Reader  # noqa: E402
 
-_histogram.install()  # print_log2_hist & co., _repr_html_, plot, to_pandas on tables
-from .reader import Reader
+_histogram.install()  # print_log2_hist & co., _repr_html_ and plot on tables
 
 __all__ = [
     "BPF",
@@ -31,6 +32,7 @@ __all__ = [
     "BPFPermissionError",
     "CompileError",
     "Function",
+    "Map",
     "Reader",
     "UnsupportedError",
     "VerifierError",

@@ -178,6 +178,17 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
     def __getitem__(self, name):
         return super().__getitem__(name)
 
+    def get_table(self, name, keytype=None, leaftype=None, reducer=None):
+        """The table named name; same as b[name]. Keys and values are decoded
+        from BTF, so keytype/leaftype (bcc's ctypes hints) are not needed and
+        are ignored. With reducer (per-CPU tables), reading an entry gives
+        functools.reduce(reducer, per_cpu_values) instead of the list."""
+        table = super().get_table(name)
+        if reducer is None:
+            return table
+        from .reduced import ReducedTable
+        return ReducedTable(table, reducer)
+
     def __iter__(self):
         return iter(self.tables())
 

@@ -415,5 +415,6 @@ def install(table_type=None):
         table_type = _bpfy.Table
     table_type._repr_html_ = repr_html
     table_type.plot = plot
-    table_type.to_pandas = to_pandas
+    if "to_pandas" not in vars(table_type):  # the C one dumps in one batch
+        table_type.to_pandas = to_pandas
     return table_type

@@ -375,3 +375,32 @@ def test_obj_file_loads_without_a_compiler(tmp_path, monkeypatch):
     with BPF(obj_file=str(obj)) as b:
         make_getppid_calls(6)
         assert b["counts"][SYS_GETPPID].value == 6
+
+
+def test_get_table_with_a_reducer_sums_per_cpu_values():
+    text = r'''
+    BPF_PERCPU_ARRAY(hits, u64, 1);
+    RAW_TRACEPOINT_PROBE(sys_enter) {
+        if ((bpf_get_current_pid_tgid() >> 32) != TARGET_PID)
+            return 0;
+        if (ctx->args[1] != SYS_GETPGRP_NR)
+            return 0;
+        int k = 0;
+        u64 *v = hits.lookup(&k);
+        if (v)
+            *v += 1;
+        return 0;
+    }
+    '''
+    with BPF(text=text, cflags=[f"-DTARGET_PID={PID}", f"-DSYS_GETPGRP_NR={SYS_GETPGRP}"]) as b:
+        for _ in range(9):
+            os.getpgrp()
+        reduced = b.get_table("hits", reducer=lambda x, y: x + y)
+        assert reduced[0] == 9
+        assert [v for _, v in reduced.items()] == [9]
+        assert sum(b["hits"].getvalue(0)) == 9
+        with pytest.raises(TypeError):
+            b.get_table("hits", reducer="not callable")
+    with BPF(text=COUNT_BY_SYSCALL, cflags=[f"-DTARGET_PID={PID}"]) as b:
+        with pytest.raises(TypeError):
+            b.get_table("counts", reducer=max)
