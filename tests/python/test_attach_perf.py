@@ -163,9 +163,8 @@ def test_sym_of_this_process_and_unknowns():
     assert BPF.sym(addr + 1, os.getpid(), show_offset=True, show_module=True) == \
         b"getpid+0x1 [libc.so.6]"
     assert BPF.sym(16, os.getpid()) == b"[unknown]"
-    with pytest.raises(BPFError) as info:
-        BPF.sym(addr, 0x3fffffff)
-    assert info.value.errno == errno.ESRCH
+    # no such process: [unknown], as bcc answers (tools symbolize after exit)
+    assert BPF.sym(addr, 0x3fffffff) == b"[unknown]"
 
 
 def test_sym_notices_exec(target, tmp_path):
