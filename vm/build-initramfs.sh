@@ -20,7 +20,7 @@ mkdir -p "$root/bin" "$root/modules" "$root/proc" "$root/sys" "$root/dev" "$root
 	"$root/lower" "$root/rw"
 cp "$busybox" "$root/bin/busybox"
 for applet in sh mount umount mkdir insmod cat echo sleep poweroff reboot chroot sync ls \
-	mknod cp rm uname dmesg; do
+	mknod cp rm uname dmesg grep sed tr tail; do
 	ln -s busybox "$root/bin/$applet"
 done
 cp "$here/guest-init.sh" "$root/init"

@@ -2,7 +2,8 @@
 # /init of the guest (busybox). Loads the modules the initramfs carries,
 # mounts the host's root filesystem (9p tag "hostroot", read-only) under a
 # tmpfs overlay, mounts the results share (9p tag "results", writable) at
-# /vmresults, and runs /vmresults/run.sh chrooted in the overlay with the
+# /vmresults (and, when given, the "cache" share at /vmcache), and runs
+# /vmresults/run.sh chrooted in the overlay with the
 # kernel filesystems BPF needs. Its output goes to /vmresults/guest.log and its
 # exit code to /vmresults/exit-code; then the guest powers off.
 PATH=/bin
@@ -17,11 +18,15 @@ while read -r ko; do
 	insmod "/modules/$ko" || say "insmod $ko failed"
 done < /modules/order
 
-# virtio devices appear asynchronously after virtio_pci loads
-n=0
-while ! grep -q hostroot /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; do
-	n=$((n + 1)); [ $n -gt 200 ] && fail "no 9p device with tag hostroot"
-	sleep 0.05
+# virtio devices appear asynchronously after virtio_pci loads; wait for every
+# 9p tag run-guest.sh passed in bpfy.shares= (hostroot and results at least)
+shares=$(sed -n 's/.*bpfy\.shares=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+for tag in ${shares:-hostroot results}; do
+	n=0
+	while ! grep -qx "$tag" /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; do
+		n=$((n + 1)); [ $n -gt 200 ] && fail "no 9p device with tag $tag"
+		sleep 0.05
+	done
 done
 
 opts=trans=virtio,version=9p2000.L,msize=512000
@@ -34,6 +39,11 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 R=/newroot
 mkdir -p $R/vmresults
 mount -t 9p -o $opts,cache=none results $R/vmresults || fail "cannot mount results"
+# optional: a compile cache kept on the host between runs (tag "cache")
+case " $shares " in *" cache "*)
+	mkdir -p $R/vmcache
+	mount -t 9p -o $opts,cache=loose cache $R/vmcache || fail "cannot mount cache" ;;
+esac
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
 mount -t devtmpfs devtmpfs $R/dev
@@ -57,6 +67,7 @@ rc=$?
 echo $rc > $R/vmresults/exit-code.tmp
 mv $R/vmresults/exit-code.tmp $R/vmresults/exit-code
 sync
+umount $R/vmcache 2>/dev/null
 umount $R/vmresults 2>/dev/null
 say "done (exit $rc)"
 poweroff -f

@@ -123,4 +123,10 @@ def test_fmod_ret_changes_the_return_of_a_security_function(tmp_path):
         with pytest.raises(PermissionError):
             open(target).close()
         assert other.read_text() == "fine"
+        b.detach_fmod_ret(fn_name="deny_target")
+        assert target.read_text() == "secret"
+        b.attach_fmod_ret(fn_name="deny_target")
+        with pytest.raises(PermissionError):
+            open(target).close()
+    # closing the object detaches it
     assert target.read_text() == "secret"
