@@ -337,8 +337,8 @@ struct bpf_stacktrace_buildid {
 	({									\
 		u32 __bpfy_zero = 0;						\
 		u64 *__bpfy_lost = bpf_map_lookup_elem(&m##__lost, &__bpfy_zero); \
-		if (__bpfy_lost)						\
-			*__bpfy_lost += 1;					\
+		if (__bpfy_lost) /* atomic: a nested program may count too */	\
+			__sync_fetch_and_add(__bpfy_lost, 1);			\
 	})
 #define BPFY_MAP_RINGBUF_OUTPUT_COUNTED(m, data, size, flags)			\
 	({									\
