@@ -67,27 +67,15 @@ class PerfSWConfig:
 
 
 class BPFProgType:
-    """enum bpf_prog_type, as bcc names it."""
-    SOCKET_FILTER = 1
-    KPROBE = 2
-    SCHED_CLS = 3
-    SCHED_ACT = 4
-    TRACEPOINT = 5
-    XDP = 6
-    PERF_EVENT = 7
-    CGROUP_SKB = 8
-    CGROUP_SOCK = 9
-    LWT_IN = 10
-    LWT_OUT = 11
-    LWT_XMIT = 12
-    SOCK_OPS = 13
-    SK_SKB = 14
-    CGROUP_DEVICE = 15
-    SK_MSG = 16
-    RAW_TRACEPOINT = 17
-    CGROUP_SOCK_ADDR = 18
-    TRACING = 26
-    LSM = 29
+    """enum bpf_prog_type, as bcc names it: bcc's subset of bpfy.BPF's constants."""
+
+
+for _name in ("SOCKET_FILTER", "KPROBE", "SCHED_CLS", "SCHED_ACT", "TRACEPOINT", "XDP",
+              "PERF_EVENT", "CGROUP_SKB", "CGROUP_SOCK", "LWT_IN", "LWT_OUT", "LWT_XMIT",
+              "SOCK_OPS", "SK_SKB", "CGROUP_DEVICE", "SK_MSG", "RAW_TRACEPOINT",
+              "CGROUP_SOCK_ADDR", "TRACING", "LSM"):
+    setattr(BPFProgType, _name, getattr(_BPF, _name))
+del _name
 
 
 class BPFAttachType:
