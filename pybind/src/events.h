@@ -11,6 +11,8 @@
  *   events_decode.c   event_type handling and decoding of one record
  *   events_user.c     UserRingBuf and its reserved Sample type
  *   events_types.c    type creation and the table factory hook
+ *   events_common.c   what the table types share: argument and timeout
+ *                     parsing, event_type/closed attributes, GC traversal
  *   bpf_events.c      BPF methods: perf_buffer_poll, ring_buffer_poll, ...
  */
 #ifndef BPFY_EVENTS_PY_H
@@ -176,6 +178,19 @@ void bpfy_events_release(BPFObject *owner);
  */
 int bpfy_events_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 		     PyObject *kwnames, const char *const *names, Py_ssize_t n, PyObject **out);
+
+/*
+ * A timeout argument in seconds (rounded up to whole milliseconds): absent
+ * (NULL) is 0, no wait; None or negative is -1, wait forever. 0, or -1
+ * with TypeError/ValueError (NaN).
+ */
+int bpfy_events_timeout(PyObject *obj, int *ms);
+
+/* The attributes and GC traversal the three table types share. */
+PyObject *bpfy_event_table_get_event_type(bpfy_event_table *t, void *closure);
+int bpfy_event_table_set_event_type(bpfy_event_table *t, PyObject *value, void *closure);
+PyObject *bpfy_event_table_get_closed(bpfy_event_table *t, void *closure);
+int bpfy_event_table_traverse(bpfy_event_table *t, visitproc visit, void *arg);
 
 /* numpy.dtype() arguments (names/formats/offsets/itemsize) for a record
  * event type; None for other event types. */

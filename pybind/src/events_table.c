@@ -6,8 +6,6 @@
  * holds the poller and its own source.
  */
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 
 #include "events.h"
 
@@ -200,26 +198,6 @@ static PyObject *event(bpfy_event_table *t, PyObject *data)
 	return out;
 }
 
-/* timeout in seconds: None waits forever, 0 not at all. */
-static int parse_timeout(PyObject *obj, int *ms)
-{
-	double s;
-
-	if (!obj || obj == Py_None) {
-		*ms = -1;
-		return 0;
-	}
-	s = PyFloat_AsDouble(obj);
-	if (s == -1.0 && PyErr_Occurred())
-		return -1;
-	if (isnan(s)) {
-		PyErr_SetString(PyExc_ValueError, "timeout must not be NaN");
-		return -1;
-	}
-	*ms = s < 0 ? -1 : (s * 1000 > INT_MAX ? INT_MAX : (int)ceil(s * 1000));
-	return 0;
-}
-
 static int parse_max(PyObject *obj, uint64_t *max)
 {
 	long long n;
@@ -272,10 +250,8 @@ static PyObject *read_events(bpfy_event_table *t, PyObject *const *args, Py_ssiz
 	int timeout_ms;
 
 	if (bpfy_events_args("read", args, nargs, kwnames, names, 2, argv) ||
-	    parse_max(argv[0], &max) || parse_timeout(argv[1] ? argv[1] : NULL, &timeout_ms))
+	    parse_max(argv[0], &max) || bpfy_events_timeout(argv[1], &timeout_ms))
 		return NULL;
-	if (!argv[1])
-		timeout_ms = 0;
 	if (ensure_open(t))
 		return NULL;
 	list = PyList_New(0);
@@ -315,10 +291,8 @@ static PyObject *read_raw(bpfy_event_table *t, PyObject *const *args, Py_ssize_t
 		PyErr_Format(PyExc_ValueError, "record_size out of range: %ld", rec_size);
 		return NULL;
 	}
-	if (parse_max(argv[1], &max) || parse_timeout(argv[2], &timeout_ms))
+	if (parse_max(argv[1], &max) || bpfy_events_timeout(argv[2], &timeout_ms))
 		return NULL;
-	if (!argv[2])
-		timeout_ms = 0;
 	if (ensure_open(t))
 		return NULL;
 	if (bpfy_copy_sink_init(&sink, t, (uint32_t)rec_size))
@@ -419,16 +393,6 @@ static PyObject *get_lost(bpfy_event_table *t, void *closure)
 	return PyLong_FromUnsignedLongLong(lost);
 }
 
-static PyObject *get_event_type(bpfy_event_table *t, void *closure)
-{
-	return Py_NewRef(t->event_type ? t->event_type : Py_None);
-}
-
-static int set_event_type(bpfy_event_table *t, PyObject *value, void *closure)
-{
-	return bpfy_event_table_set_type(t, value);
-}
-
 static PyObject *get_event_size(bpfy_event_table *t, void *closure)
 {
 	return PyLong_FromSsize_t(t->event_size);
@@ -439,11 +403,6 @@ static PyObject *get_dtype_spec(bpfy_event_table *t, void *closure)
 	return bpfy_event_dtype_spec(t);
 }
 
-static PyObject *get_closed(bpfy_event_table *t, void *closure)
-{
-	return PyBool_FromLong(t->closed || !t->owner->obj);
-}
-
 static PyObject *get_is_open(bpfy_event_table *t, void *closure)
 {
 	return PyBool_FromLong(bpfy_event_table_source(t) != NULL);
@@ -452,24 +411,10 @@ static PyObject *get_is_open(bpfy_event_table *t, void *closure)
 static PyObject *table_repr(bpfy_event_table *t)
 {
 	return PyUnicode_FromFormat("<%s '%U'%s>", Py_TYPE(t)->tp_name, t->name,
-				    get_closed(t, NULL) == Py_True ? " closed" : "");
+				    t->closed || !t->owner->obj ? " closed" : "");
 }
 
 /* ----------------------------------------------------------------- GC */
-
-static int table_traverse(bpfy_event_table *t, visitproc visit, void *arg)
-{
-	Py_VISIT(Py_TYPE(t));
-	Py_VISIT(t->owner);
-	Py_VISIT(t->poller);
-	Py_VISIT(t->callback);
-	Py_VISIT(t->lost_cb);
-	Py_VISIT(t->cb_ctx);
-	Py_VISIT(t->event_type);
-	Py_VISIT(t->codec);
-	Py_VISIT(t->from_buffer);
-	return 0;
-}
 
 static int table_clear(bpfy_event_table *t)
 {
@@ -530,12 +475,13 @@ static PyGetSetDef table_getset[] = {
 	{ "lost", (getter)get_lost, NULL,
 	  "Records lost: reported by the kernel (perf buffers) or counted by the BPF\n"
 	  "side's failed ring buffer writes (the dialect's <name>__lost map).", NULL },
-	{ "event_type", (getter)get_event_type, (setter)set_event_type,
+	{ "event_type", (getter)bpfy_event_table_get_event_type,
+	  (setter)bpfy_event_table_set_event_type,
 	  "What event()/read() decode records into: None (bytes), a struct name in the\n"
 	  "program's BTF, a bpfy record type or a ctypes type.", NULL },
 	{ "event_size", (getter)get_event_size, NULL, "Bytes of one decoded record (0: bytes).",
 	  NULL },
-	{ "closed", (getter)get_closed, NULL, "True once the table or its BPF object closed.", NULL },
+	{ "closed", (getter)bpfy_event_table_get_closed, NULL, "True once the table or its BPF object closed.", NULL },
 	{ "_dtype_spec", (getter)get_dtype_spec, NULL,
 	  "numpy.dtype() arguments for a record event_type, else None.", NULL },
 	{ "is_open", (getter)get_is_open, NULL, "True while a buffer is open.", NULL },
@@ -553,7 +499,7 @@ static PyMemberDef table_members[] = {
 
 #define TABLE_SLOTS(methods)                                                                   \
 	{ Py_tp_methods, methods }, { Py_tp_getset, table_getset },                            \
-		{ Py_tp_members, table_members }, { Py_tp_traverse, table_traverse },          \
+		{ Py_tp_members, table_members }, { Py_tp_traverse, bpfy_event_table_traverse },          \
 		{ Py_tp_clear, table_clear }, { Py_tp_dealloc, bpfy_event_table_dealloc },     \
 		{ Py_tp_repr, table_repr },                                                    \
 	{                                                                                      \

@@ -4,7 +4,6 @@
  * types it knows and returns NULL without an exception for the others.
  */
 #include <errno.h>
-#include <string.h>
 #include <linux/bpf.h>
 
 #include "events.h"
@@ -111,41 +110,4 @@ PyObject *bpfy_event_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map
 		return NULL;
 	}
 	return (PyObject *)t;
-}
-
-static int kw_index(PyObject *kw, const char *const *names, Py_ssize_t n)
-{
-	const char *s = PyUnicode_AsUTF8(kw);
-
-	for (Py_ssize_t i = 0; s && i < n; i++)
-		if (!strcmp(s, names[i]))
-			return (int)i;
-	return -1;
-}
-
-int bpfy_events_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-		     PyObject *kwnames, const char *const *names, Py_ssize_t n, PyObject **out)
-{
-	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-	int at;
-
-	if (nargs > n) {
-		PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)", fname,
-			     n, nargs);
-		return -1;
-	}
-	for (Py_ssize_t i = 0; i < n; i++)
-		out[i] = i < nargs ? args[i] : NULL;
-	for (Py_ssize_t i = 0; i < nkw; i++) {
-		PyObject *kw = PyTuple_GET_ITEM(kwnames, i);
-
-		at = kw_index(kw, names, n);
-		if (at < 0 || out[at]) {
-			PyErr_Format(PyExc_TypeError, "%s() got %s keyword argument '%U'", fname,
-				     at < 0 ? "an unexpected" : "a repeated", kw);
-			return -1;
-		}
-		out[at] = args[nargs + i];
-	}
-	return 0;
 }

@@ -6,8 +6,6 @@
  * alive, and refuses submit while memoryviews of it exist, like mmap.
  */
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <string.h>
 
 #include "events.h"
@@ -41,28 +39,6 @@ static int ensure_ring(bpfy_event_table *t)
 		bpfy_bpf_raise(t->owner, &error);
 		return -1;
 	}
-	return 0;
-}
-
-static int parse_timeout_ms(PyObject *obj, int *ms)
-{
-	double s;
-
-	*ms = 0;
-	if (!obj)
-		return 0;
-	if (obj == Py_None) {
-		*ms = -1;
-		return 0;
-	}
-	s = PyFloat_AsDouble(obj);
-	if (s == -1.0 && PyErr_Occurred())
-		return -1;
-	if (isnan(s)) {
-		PyErr_SetString(PyExc_ValueError, "timeout must not be NaN");
-		return -1;
-	}
-	*ms = s < 0 ? -1 : (s * 1000 > INT_MAX ? INT_MAX : (int)ceil(s * 1000));
 	return 0;
 }
 
@@ -110,7 +86,7 @@ static PyObject *user_write(bpfy_event_table *t, PyObject *const *args, Py_ssize
 	void *p;
 
 	if (bpfy_events_args("write", args, nargs, kwnames, names, 2, argv) ||
-	    parse_timeout_ms(argv[1], &timeout_ms) || ensure_ring(t))
+	    bpfy_events_timeout(argv[1], &timeout_ms) || ensure_ring(t))
 		return NULL;
 	if (!argv[0]) {
 		PyErr_SetString(PyExc_TypeError, "write() needs data");
@@ -163,7 +139,7 @@ static PyObject *user_reserve(bpfy_event_table *t, PyObject *const *args, Py_ssi
 	void *p;
 
 	if (bpfy_events_args("reserve", args, nargs, kwnames, names, 2, argv) ||
-	    parse_timeout_ms(argv[1], &timeout_ms) || ensure_ring(t))
+	    bpfy_events_timeout(argv[1], &timeout_ms) || ensure_ring(t))
 		return NULL;
 	size = argv[0] && argv[0] != Py_None ? PyLong_AsSsize_t(argv[0]) : t->event_size;
 	if (size == -1 && PyErr_Occurred())
@@ -262,31 +238,6 @@ static PyObject *user_close(bpfy_event_table *t, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
-static PyObject *user_get_event_type(bpfy_event_table *t, void *closure)
-{
-	return Py_NewRef(t->event_type ? t->event_type : Py_None);
-}
-
-static int user_set_event_type(bpfy_event_table *t, PyObject *value, void *closure)
-{
-	return bpfy_event_table_set_type(t, value);
-}
-
-static PyObject *user_get_closed(bpfy_event_table *t, void *closure)
-{
-	return PyBool_FromLong(t->closed || !t->owner->obj);
-}
-
-static int user_traverse(bpfy_event_table *t, visitproc visit, void *arg)
-{
-	Py_VISIT(Py_TYPE(t));
-	Py_VISIT(t->owner);
-	Py_VISIT(t->event_type);
-	Py_VISIT(t->codec);
-	Py_VISIT(t->from_buffer);
-	return 0;
-}
-
 static int user_clear(bpfy_event_table *t)
 {
 	Py_CLEAR(t->event_type);
@@ -328,9 +279,10 @@ static PyMethodDef user_methods[] = {
 };
 
 static PyGetSetDef user_getset[] = {
-	{ "event_type", (getter)user_get_event_type, (setter)user_set_event_type,
+	{ "event_type", (getter)bpfy_event_table_get_event_type,
+	  (setter)bpfy_event_table_set_event_type,
 	  "The record type write() encodes dicts/tuples as (None: bytes only).", NULL },
-	{ "closed", (getter)user_get_closed, NULL, "True once the table or its BPF object closed.",
+	{ "closed", (getter)bpfy_event_table_get_closed, NULL, "True once the table or its BPF object closed.",
 	  NULL },
 	{ NULL },
 };
@@ -348,7 +300,7 @@ static PyType_Slot user_slots[] = {
 	{ Py_tp_methods, user_methods },
 	{ Py_tp_getset, user_getset },
 	{ Py_tp_members, user_members },
-	{ Py_tp_traverse, user_traverse },
+	{ Py_tp_traverse, bpfy_event_table_traverse },
 	{ Py_tp_clear, user_clear },
 	{ Py_tp_dealloc, user_dealloc },
 	{ Py_tp_repr, user_repr },
