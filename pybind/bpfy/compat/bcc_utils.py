@@ -1,5 +1,6 @@
-"""bcc.utils on bpfy: printb, ArgString, CPU lists, StrcmpRewrite (refused)."""
+"""bcc.utils on bpfy: printb, ArgString, CPU lists, StrcmpRewrite."""
 import errno
+import re
 import sys
 import traceback
 import warnings
@@ -85,10 +86,56 @@ def detect_language(candidates, pid):
 
 
 class StrcmpRewrite:
-    """bcc's rewriter of STRCMP() in probe expressions (trace.py, argdist.py)
-    is not provided: bpfy refuses it clearly rather than mistranslating."""
+    """bcc's rewriter of STRCMP("literal", expr) in probe filter expressions
+    (trace.py, argdist.py): a pure text transformation producing BPF C. Each
+    STRCMP becomes a call to a generated streq_N(ignored, str) function that
+    reads sizeof(literal) bytes at the address `str` and compares them with
+    the literal (a prefix compare, as bcc's: the terminating NUL is not
+    compared). Kernel pointers are read with bpf_probe_read_kernel (bcc writes
+    bpf_probe_read, which bpfy maps to the same helper), user pointers with
+    bpf_probe_read_user."""
 
     @staticmethod
-    def rewrite_expr(*args, **kwargs):
-        raise UnsupportedError(errno.ENOTSUP, "StrcmpRewrite.rewrite_expr (STRCMP in probe "
-                                              "expressions) is not supported by bpfy")
+    def _generate_streq_function(string, probe_read_func, streq_functions, probeid):
+        fname = "streq_%d" % probeid
+        streq_functions += """
+static inline bool %s(char const *ignored, uintptr_t str) {
+        char needle[] = %s;
+        char haystack[sizeof(needle)];
+        %s(&haystack, sizeof(haystack), (void *)str);
+        for (int i = 0; i < sizeof(needle) - 1; ++i) {
+                if (needle[i] != haystack[i]) {
+                        return false;
+                }
+        }
+        return true;
+}
+        """ % (fname, string, probe_read_func)
+        return fname, streq_functions
+
+    @staticmethod
+    def rewrite_expr(expr, bin_cmp, is_user, probe_user_list, streq_functions, probeid):
+        """rewrite_expr(expr, bin_cmp, is_user, probe_user_list, streq_functions,
+        probeid) -> {"expr", "streq_functions", "probeid"}, as bcc's.
+
+        expr: a C expression using STRCMP("literal", ptr). bin_cmp: the
+        literal's text goes into the C initializer without its quotes (bcc's
+        binary compare). is_user: every pointer is a user pointer; otherwise
+        only the expressions listed in probe_user_list are. streq_functions:
+        C text the generated functions are appended to. probeid: the number
+        of the first generated function (streq_<probeid>); the returned
+        probeid is the next free one."""
+        if bin_cmp:
+            strcmp_re = r'STRCMP\("([^"]+)\",(.+?)\)'
+        else:
+            strcmp_re = r'STRCMP\(("[^"]+\"),(.+?)\)'
+        for match in re.finditer(strcmp_re, expr):
+            string = match.group(1)
+            probe_read_func = "bpf_probe_read_kernel"
+            if is_user or match.group(2).strip() in (probe_user_list or ()):
+                probe_read_func = "bpf_probe_read_user"
+            fname, streq_functions = StrcmpRewrite._generate_streq_function(
+                string, probe_read_func, streq_functions, probeid)
+            probeid += 1
+            expr = expr.replace("STRCMP", fname, 1)
+        return {"expr": expr, "streq_functions": streq_functions, "probeid": probeid}
