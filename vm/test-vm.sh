@@ -86,6 +86,8 @@ else
 	cache_dir=$work/cache guest_cache=/vmcache
 fi
 rm -rf "$results" && mkdir -p "$results"
+# pytest in the guest gets a little less than the whole guest, to report
+inner=$(( timeout > 120 ? timeout - 30 : timeout * 3 / 4 ))
 if [ $# -eq 0 ]; then
 	# tests/vm, and the files of tests/python that mark a test vm (collecting
 	# only those keeps the guest clear of the rest's imports and setup)
@@ -99,10 +101,13 @@ fi
 	[ -n "${BPFY_EXT_DIR:-}" ] && echo "export BPFY_EXT_DIR='$BPFY_EXT_DIR'"
 	echo "cd '$repo' || exit 3"
 	echo "echo \"guest: \$(uname -r), lsm=\$(cat /sys/kernel/security/lsm 2>/dev/null)\""
-	printf "exec timeout %s '%s' -m pytest -p no:cacheprovider -rfEsx --durations=5 --junitxml=/vmresults/junit.xml" \
-		"$((timeout - 30))" "$python"
+	printf "timeout %s '%s' -m pytest -p no:cacheprovider -rfEsx --durations=5 --junitxml=/vmresults/junit.xml" \
+		"$inner" "$python"
 	for arg in "$@"; do printf " '%s'" "$arg"; done
 	echo
+	echo 'rc=$?'
+	echo "[ \$rc = 124 ] && echo \"test-vm: pytest in the guest ran past ${inner}s and was stopped\""
+	echo 'exit $rc'
 } > "$results/run.sh"
 
 stamp "booting the guest (TCG, timeout ${timeout}s): pytest $*"
