@@ -3,6 +3,7 @@
 
     PYTHONPATH=pybind python3 docs/gen_api.py          # writes docs/api.md
     PYTHONPATH=pybind python3 docs/gen_api.py --check  # exit 1 if it is stale
+    PYTHONPATH=pybind python3 docs/gen_api.py -o FILE  # write FILE instead
 
 Documents the public classes and functions of the bpfy package (the Python
 front end and the C types it exposes), in a fixed order, so the output is
@@ -104,9 +105,10 @@ def main():
     if "--check" in sys.argv:
         with open(OUT) as f:
             return 0 if f.read() == text else 1
-    with open(OUT, "w") as f:
+    out = sys.argv[sys.argv.index("-o") + 1] if "-o" in sys.argv else OUT
+    with open(out, "w") as f:
         f.write(text)
-    print(f"wrote {OUT} ({len(text.splitlines())} lines)")
+    print(f"wrote {out} ({len(text.splitlines())} lines)")
     return 0
 
 
