@@ -117,6 +117,14 @@ def _in_netns(netns, call, *args):
     return outcome.get("value")
 
 
+def _count_links(bpf, kinds):
+    """Attachments of the given kinds: explicit ones, and auto-attached ones
+    whose section starts with one of the kinds (kprobe/, kretprobe/, ...)."""
+    prefixes = tuple(kind + "/" for kind in kinds)
+    return sum(1 for kind, target, _ in bpf._links()
+               if kind in kinds or (kind == "auto" and target.startswith(prefixes)))
+
+
 class AttachMixin:
     """attach_*/detach_* for kprobes, uprobes, perf events, XDP, tc, sockets, cgroups, ..."""
 
@@ -216,8 +224,9 @@ class AttachMixin:
         self._detach("kretprobe", _text(event), _text(fn_name) if fn_name else None)
 
     def num_open_kprobes(self):
-        """How many kprobe and kretprobe attachments are alive."""
-        return sum(1 for kind, _, _ in self._links() if kind in ("kprobe", "kretprobe"))
+        """How many kprobe and kretprobe attachments are alive, auto-attached
+        ones (kprobe__fn, SEC("kprobe/fn")) included, as bcc counts them."""
+        return _count_links(self, ("kprobe", "kretprobe"))
 
     # -- trampolines: fentry/fexit/fmod_ret/LSM --------------------------------
 
@@ -334,8 +343,9 @@ class AttachMixin:
             self._detach("uretprobe", self._uprobe_key(path, offset, pid))
 
     def num_open_uprobes(self):
-        """How many uprobe and uretprobe attachments are alive."""
-        return sum(1 for kind, _, _ in self._links() if kind in ("uprobe", "uretprobe"))
+        """How many uprobe and uretprobe attachments are alive (auto-attached
+        SEC("uprobe/...") ones included)."""
+        return _count_links(self, ("uprobe", "uretprobe"))
 
     # -- USDT ----------------------------------------------------------------
 

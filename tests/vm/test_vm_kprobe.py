@@ -141,7 +141,5 @@ def test_detach_twice_and_unknown_function(b):
     assert not [s for kind, s, _ in b._links() if kind == "kprobe"]
 
 
-@pytest.mark.xfail(reason="num_open_kprobes() counts only explicit attachments, bcc counts "
-                          "kprobe__ auto-attachments too (pybind/bpfy/attach.py)", strict=False)
 def test_num_open_kprobes_counts_auto_attached(b):
     assert b.num_open_kprobes() == 1
