@@ -14,13 +14,9 @@ from common import CFLAGS, PID, PROGRAM, run_isolated
 
 SMALL = "BPF_HASH(h, u32, u64, 4); RAW_TRACEPOINT_PROBE(sys_enter) { return 0; }"
 
-INIT_BUG = ("bug: pybind/src/events_poller.c bpfy_events_release() calls PyErr_Clear() "
-            "unconditionally and BPF_dealloc (pybind/src/bpf_object.c) does not save the "
-            "pending exception around release(): when _bpfy.BPF.__init__ fails after the "
-            "object opened (auto-attach error), type_call drops the half-made object with "
-            "the exception pending and the dealloc wipes it, so Python raises SystemError("
-            "'returned NULL without setting an exception'). The bpfy.BPF subclass escapes "
-            "it only because subtype_dealloc saves the exception around its base dealloc")
+# A regression test: _bpfy.BPF's dealloc used to wipe the pending exception of
+# a failed __init__ (events_poller.c PyErr_Clear), giving SystemError; fixed in
+# 5cb8c7e.
 
 
 # (source, exception, text in the message)
@@ -101,7 +97,6 @@ def test_auto_attach_to_a_missing_target(source, cache_dir):
     assert info.value.errno == errno.ENOENT
 
 
-@pytest.mark.xfail(strict=True, reason=INIT_BUG)
 @pytest.mark.parametrize("source", AUTO_MISSING)
 def test_auto_attach_to_a_missing_target_through_the_c_type(source, cache_dir):
     from bpfy import paths
