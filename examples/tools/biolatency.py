@@ -6,11 +6,11 @@
     biolatency.py -m -D      # msecs, one histogram per disk
 """
 import argparse
-import signal
-import time
 
 from bpfy import BPF
 from bpfy import histogram
+
+from _common import wait_until_interrupted
 
 PROGRAM = r'''
 struct rq_key { u64 dev; u64 sector; };
@@ -76,13 +76,7 @@ def main():
     if args.disks:
         cflags.append("-DPER_DISK")
     b = BPF(text=PROGRAM, cflags=cflags)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print("Tracing block device I/O... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted("Tracing block device I/O... Hit Ctrl-C to end.", args.duration)
     unit = "msecs" if args.milliseconds else "usecs"
     if args.disks:
         b["dist"].print_log2_hist(unit, "disk", section_print_fn=disk_name)

@@ -4,11 +4,11 @@
     bitesize.py -d 10     # 10 seconds, then one histogram per command
 """
 import argparse
-import signal
-import time
 
 from bpfy import BPF
 from bpfy import histogram
+
+from _common import wait_until_interrupted
 
 PROGRAM = r'''
 struct proc_key { char name[TASK_COMM_LEN]; u64 slot; };
@@ -30,13 +30,7 @@ def main():
     args = parser.parse_args()
     histogram.install()
     b = BPF(text=PROGRAM)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print("Tracing block I/O... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted("Tracing block I/O... Hit Ctrl-C to end.", args.duration)
     b["dist"].print_log2_hist("Kbytes", "Process Name",
                               section_print_fn=lambda name: name.decode(errors="replace"),
                               bucket_sort_fn=sorted)

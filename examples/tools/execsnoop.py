@@ -8,9 +8,10 @@ and sys_exit_execve tracepoints.
 """
 import argparse
 import ctypes as ct
-import signal
 
 from bpfy import BPF
+
+from _common import event_table, filter_cflags, poll_until_interrupted
 
 PROGRAM = r'''
 struct data_t {
@@ -66,11 +67,9 @@ def main():
     parser.add_argument("--ppid", type=int, help="only children of this process")
     parser.add_argument("--max-events", type=int, help="exit after this many events")
     args = parser.parse_args()
-    cflags = [f"-DFILTER_PPID={args.ppid}"] if args.ppid else []
+    cflags = filter_cflags(FILTER_PPID=args.ppid)
     b = BPF(text=PROGRAM, cflags=cflags)
-    events = b["events"]
-    if events.event_type is None:
-        events.event_type = Data
+    events = event_table(b, "events", Data)
     shown = 0
 
     def on_event(cpu, data, size):
@@ -86,15 +85,8 @@ def main():
         shown += 1
 
     events.open_perf_buffer(on_event)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"{'PCOMM':<16} {'PID':<7} {'PPID':<7} {'RET':>3} FILE", flush=True)
-        while not args.max_events or shown < args.max_events:
-            b.perf_buffer_poll(timeout=200)
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
-    b.perf_buffer_poll(timeout=0)  # what came before the interrupt
+    poll_until_interrupted(b, f"{'PCOMM':<16} {'PID':<7} {'PPID':<7} {'RET':>3} FILE",
+                           done=lambda: args.max_events and shown >= args.max_events)
     b.close()
 
 

@@ -8,11 +8,11 @@ wildcards allowed) or user functions (u:lib_or_path:function, wildcards).
 import argparse
 import fnmatch
 import re
-import signal
-import time
 
 from bpfy import BPF
 from bpfy import tracefs
+
+from _common import filter_cflags, wait_until_interrupted
 
 HEADER = r'''
 BPF_ARRAY(counts, u64, NPROBES);
@@ -67,9 +67,7 @@ def main():
     if not targets:
         raise SystemExit(f"funccount: nothing matches {args.pattern!r}")
     text = HEADER + "".join(PROBE.format(i=i) for i in range(len(targets)))
-    cflags = [f"-DNPROBES={len(targets)}"]
-    if args.pid:
-        cflags.append(f"-DFILTER_PID={args.pid}")
+    cflags = [f"-DNPROBES={len(targets)}"] + filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=text, cflags=cflags)
     for i, target in enumerate(targets):
         if kind == "t":
@@ -77,14 +75,8 @@ def main():
         else:
             b.attach_uprobe(name=library, sym=target, fn_name=f"trace_count_{i}",
                             pid=args.pid if args.pid else -1)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"Tracing {len(targets)} functions for \"{args.pattern}\"... Hit Ctrl-C to end.",
-              flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted(f"Tracing {len(targets)} functions for \"{args.pattern}\"... "
+                           "Hit Ctrl-C to end.", args.duration)
     counts = b["counts"]
     print(f"{'FUNC':<36} {'COUNT':>8}")
     rows = [(targets[i], counts[i].value) for i in range(len(targets)) if counts[i].value]

@@ -7,9 +7,10 @@
 """
 import argparse
 import ctypes as ct
-import signal
 
 from bpfy import BPF
+
+from _common import event_table, filter_cflags, poll_until_interrupted
 
 PROGRAM = r'''
 struct data_t {
@@ -61,11 +62,9 @@ def main():
     parser.add_argument("-x", "--failed", action="store_true", help="only failed kills")
     parser.add_argument("-s", "--signal", type=int, help="only this signal number")
     args = parser.parse_args()
-    cflags = [f"-DFILTER_SIG={args.signal}"] if args.signal else []
+    cflags = filter_cflags(FILTER_SIG=args.signal)
     b = BPF(text=PROGRAM, cflags=cflags)
-    events = b["events"]
-    if events.event_type is None:
-        events.event_type = Data
+    events = event_table(b, "events", Data)
 
     def on_event(cpu, data, size):
         ev = events.event(data)
@@ -75,15 +74,7 @@ def main():
               f"{ev.tpid:<7} {ev.ret}", flush=True)
 
     events.open_perf_buffer(on_event)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"{'PID':<7} {'COMM':<16} {'SIG':>4} {'TPID':<7} RESULT", flush=True)
-        while True:
-            b.perf_buffer_poll(timeout=200)
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
-    b.perf_buffer_poll(timeout=0)  # what came before the interrupt
+    poll_until_interrupted(b, f"{'PID':<7} {'COMM':<16} {'SIG':>4} {'TPID':<7} RESULT")
     b.close()
 
 

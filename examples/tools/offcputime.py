@@ -6,19 +6,10 @@ user stack (raw tracepoint sched_switch, BPF_STACK_TRACE).
     offcputime.py -p 1234 -f     # one process, folded output for flame graphs
 """
 import argparse
-import signal
-import time
 
-from bpfy import BPF, BPFError
-from bpfy.display import stack_addresses
+from bpfy import BPF
 
-
-def usym(b, addr, pid):
-    """The user symbol of addr in pid, "[unknown]" once the process is gone."""
-    try:
-        return b.sym(addr, pid).decode(errors="replace")
-    except BPFError:
-        return "[unknown]"
+from _common import filter_cflags, kernel_frames, print_stack, wait_until_interrupted
 
 PROGRAM = r'''
 struct key_t {
@@ -67,13 +58,6 @@ RAW_TRACEPOINT_PROBE(sched_switch) {
 '''
 
 
-def frames(b, stacks, stack_id, pid):
-    addrs = stack_addresses(stacks, stack_id)
-    if pid < 0:
-        return [b.ksym(a).decode(errors="replace") for a in addrs]
-    return [usym(b, a, pid) for a in addrs]
-
-
 def main():
     parser = argparse.ArgumentParser(description="Off-CPU time by stack")
     parser.add_argument("-p", "--pid", type=int, help="trace only this process")
@@ -81,30 +65,17 @@ def main():
     parser.add_argument("-m", "--min-us", type=int, default=1, help="ignore shorter blocks")
     parser.add_argument("-d", "--duration", type=float, help="seconds to trace")
     args = parser.parse_args()
-    cflags = [f"-DMIN_NS={args.min_us * 1000}"]
-    if args.pid:
-        cflags.append(f"-DFILTER_PID={args.pid}")
+    cflags = [f"-DMIN_NS={args.min_us * 1000}"] + filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=PROGRAM, cflags=cflags)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print("Tracing off-CPU time (us) by kernel stack... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted("Tracing off-CPU time (us) by kernel stack... Hit Ctrl-C to end.",
+                           args.duration)
     stacks = b["stack_traces"]
     for key, value in sorted(b["counts"].items(), key=lambda kv: kv[1].value):
         if args.pid and key.tgid != args.pid:
             continue
-        kernel = frames(b, stacks, key.kernel_stack_id, -1)
-        name = key.name.decode(errors="replace")
-        if args.folded:
-            print(f"{name};{';'.join(reversed(kernel))} {value.value}")
-            continue
-        for frame in kernel:
-            print(f"    {frame}")
-        print(f"    -                {name} ({key.pid})")
-        print(f"        {value.value}\n")
+        kernel = kernel_frames(b, stacks, key.kernel_stack_id)
+        print_stack(key.name.decode(errors="replace"), key.pid, kernel, [], value.value,
+                    args.folded)
     b.close()
 
 

@@ -7,9 +7,11 @@
 """
 import argparse
 import ctypes as ct
-import signal
+import time
 
 from bpfy import BPF
+
+from _common import event_table, filter_cflags, poll_until_interrupted
 
 PROGRAM = r'''
 struct data_t {
@@ -62,11 +64,9 @@ def main():
     parser.add_argument("-x", "--failed", action="store_true", help="only failed opens")
     parser.add_argument("-d", "--duration", type=float, help="seconds to trace")
     args = parser.parse_args()
-    cflags = [f"-DFILTER_PID={args.pid}"] if args.pid else []
+    cflags = filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=PROGRAM, cflags=cflags)
-    events = b["events"]
-    if events.event_type is None:
-        events.event_type = Data
+    events = event_table(b, "events", Data)
 
     def on_event(cpu, data, size):
         ev = events.event(data)
@@ -77,17 +77,9 @@ def main():
               f"{ev.fname.decode(errors='replace')}", flush=True)
 
     events.open_perf_buffer(on_event)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    import time
     deadline = time.monotonic() + args.duration if args.duration else None
-    try:
-        print(f"{'PID':<7} {'COMM':<16} {'FD':>4} {'ERR':>3} PATH", flush=True)
-        while deadline is None or time.monotonic() < deadline:
-            b.perf_buffer_poll(timeout=200)
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
-    b.perf_buffer_poll(timeout=0)  # what came before the interrupt
+    poll_until_interrupted(b, f"{'PID':<7} {'COMM':<16} {'FD':>4} {'ERR':>3} PATH",
+                           done=lambda: deadline is not None and time.monotonic() >= deadline)
     b.close()
 
 

@@ -6,19 +6,11 @@ perf event, PERF_COUNT_SW_CPU_CLOCK), kernel and user.
     profile.py -p 1234 -f        # one process, folded output
 """
 import argparse
-import signal
-import time
 
-from bpfy import BPF, BPFError
-from bpfy.display import stack_addresses
+from bpfy import BPF
 
-
-def usym(b, addr, pid):
-    """The user symbol of addr in pid, "[unknown]" once the process is gone."""
-    try:
-        return b.sym(addr, pid).decode(errors="replace")
-    except BPFError:
-        return "[unknown]"
+from _common import (filter_cflags, kernel_frames, print_stack, user_frames,
+                     wait_until_interrupted)
 
 PROGRAM = r'''
 struct key_t {
@@ -57,37 +49,18 @@ def main():
     parser.add_argument("-f", "--folded", action="store_true", help="folded stacks output")
     parser.add_argument("-d", "--duration", type=float, help="seconds to profile")
     args = parser.parse_args()
-    cflags = [f"-DFILTER_PID={args.pid}"] if args.pid else []
+    cflags = filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=PROGRAM, cflags=cflags)
     b.attach_perf_event(ev_type=PERF_TYPE_SOFTWARE, ev_config=PERF_COUNT_SW_CPU_CLOCK,
                         fn_name="do_perf_event", sample_freq=args.frequency)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"Sampling at {args.frequency} Hertz of all threads by user + kernel stack... "
-              "Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted(f"Sampling at {args.frequency} Hertz of all threads by user + kernel "
+                           "stack... Hit Ctrl-C to end.", args.duration)
     stacks = b["stack_traces"]
     for key, value in sorted(b["counts"].items(), key=lambda kv: kv[1].value):
-        user = [usym(b, a, key.pid)
-                for a in stack_addresses(stacks, key.user_stack_id)]
-        kernel = [b.ksym(a).decode(errors="replace")
-                  for a in stack_addresses(stacks, key.kernel_stack_id)]
-        name = key.name.decode(errors="replace")
-        if args.folded:
-            print(f"{name};{';'.join(list(reversed(user)) + list(reversed(kernel)))} "
-                  f"{value.value}")
-            continue
-        for frame in kernel:
-            print(f"    {frame}")
-        if kernel and user:
-            print("    --")
-        for frame in user:
-            print(f"    {frame}")
-        print(f"    -                {name} ({key.pid})")
-        print(f"        {value.value}\n")
+        user = user_frames(b, stacks, key.user_stack_id, key.pid)
+        kernel = kernel_frames(b, stacks, key.kernel_stack_id)
+        print_stack(key.name.decode(errors="replace"), key.pid, kernel, user, value.value,
+                    args.folded)
     b.close()
 
 

@@ -7,11 +7,11 @@ sched_switch; BTF task_struct reads through CO-RE).
     runqlat.py -p 1234 -m    # one process, msecs
 """
 import argparse
-import signal
-import time
 
 from bpfy import BPF
 from bpfy import histogram
+
+from _common import filter_cflags, wait_until_interrupted
 
 PROGRAM = r'''
 BPF_HASH(start, u32, u64);
@@ -64,16 +64,9 @@ def main():
     args = parser.parse_args()
     histogram.install()
     cflags = [f"-DUNIT_NS={1000000 if args.milliseconds else 1000}"]
-    if args.pid:
-        cflags.append(f"-DFILTER_PID={args.pid}")
+    cflags += filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=PROGRAM, cflags=cflags)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print("Tracing run queue latency... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted("Tracing run queue latency... Hit Ctrl-C to end.", args.duration)
     b["dist"].print_log2_hist("msecs" if args.milliseconds else "usecs")
     b.close()
 

@@ -9,11 +9,11 @@ counted, so loopback traffic is not counted twice.
 """
 import argparse
 import ipaddress
-import signal
 import socket
-import time
 
 from bpfy import BPF
+
+from _common import wait_until_interrupted
 
 PROGRAM = r'''
 struct counter { u64 packets; u64 bytes; };
@@ -57,13 +57,8 @@ def main():
     b = BPF(text=PROGRAM, cflags=["-DPACKET_HOST=0"])
     fn = b.load_func("count_packets", BPF.SOCKET_FILTER)
     BPF.attach_raw_socket(fn, args.interface)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"Counting IPv4 packets on {args.interface}... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted(f"Counting IPv4 packets on {args.interface}... Hit Ctrl-C to end.",
+                           args.duration)
     print(f"{'PROTOCOL':<10} {'PACKETS':>10} {'BYTES':>12}")
     for key, c in sorted(b["by_proto"].items(), key=lambda kv: -kv[1].packets):
         print(f"{PROTOCOLS.get(key.value, str(key.value)):<10} {c.packets:>10} {c.bytes:>12}")

@@ -5,19 +5,10 @@
     stackcount.py syscalls:sys_enter_getppid -p 1234 -U
 """
 import argparse
-import signal
-import time
 
-from bpfy import BPF, BPFError
-from bpfy.display import stack_addresses
+from bpfy import BPF
 
-
-def usym(b, addr, pid):
-    """The user symbol of addr in pid, "[unknown]" once the process is gone."""
-    try:
-        return b.sym(addr, pid).decode(errors="replace")
-    except BPFError:
-        return "[unknown]"
+from _common import filter_cflags, kernel_frames, user_frames, wait_until_interrupted
 
 PROGRAM = r'''
 struct key_t {
@@ -51,26 +42,16 @@ def main():
     parser.add_argument("-U", "--user", action="store_true", help="user stacks too")
     parser.add_argument("-d", "--duration", type=float, help="seconds to trace")
     args = parser.parse_args()
-    cflags = [f"-DUSER_STACKS={int(args.user)}"]
-    if args.pid:
-        cflags.append(f"-DFILTER_PID={args.pid}")
+    cflags = [f"-DUSER_STACKS={int(args.user)}"] + filter_cflags(FILTER_PID=args.pid)
     b = BPF(text=PROGRAM, cflags=cflags)
     b.attach_tracepoint(tp=args.tracepoint, fn_name="trace_count")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"Tracing {args.tracepoint}... Hit Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted(f"Tracing {args.tracepoint}... Hit Ctrl-C to end.", args.duration)
     stacks = b["stack_traces"]
     totals = {}
     for key, value in b["counts"].items():
-        frames = [b.ksym(a).decode(errors="replace")
-                  for a in stack_addresses(stacks, key.kernel_stack_id)]
+        frames = kernel_frames(b, stacks, key.kernel_stack_id)
         if args.user:
-            frames += [usym(b, a, key.pid)
-                       for a in stack_addresses(stacks, key.user_stack_id)]
+            frames += user_frames(b, stacks, key.user_stack_id, key.pid)
         totals[tuple(frames)] = totals.get(tuple(frames), 0) + value.value
     for frames, count in sorted(totals.items(), key=lambda kv: kv[1]):
         for frame in frames:

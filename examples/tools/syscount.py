@@ -7,11 +7,11 @@ by process (raw_syscalls:sys_enter/sys_exit tracepoints).
     syscount.py -P              # by process
 """
 import argparse
-import signal
-import time
 
 from bpfy import BPF
 from bpfy.syscall import syscall_name
+
+from _common import filter_cflags, wait_until_interrupted
 
 PROGRAM = r'''
 struct stat_t { u64 count; u64 total_ns; };
@@ -76,17 +76,11 @@ def main():
     parser.add_argument("-T", "--top", type=int, default=10, help="rows to print")
     parser.add_argument("-d", "--duration", type=float, help="seconds to trace")
     args = parser.parse_args()
-    cflags = [f"-DFILTER_PID={args.pid}"] if args.pid else []
+    cflags = filter_cflags(FILTER_PID=args.pid)
     if args.process:
         cflags.append("-DBY_PROCESS")
     b = BPF(text=PROGRAM, cflags=cflags)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print("Tracing syscalls... Ctrl-C to end.", flush=True)
-        time.sleep(args.duration) if args.duration else signal.pause()
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
+    wait_until_interrupted("Tracing syscalls... Ctrl-C to end.", args.duration)
     rows = sorted(b["data"].items(), key=lambda kv: -kv[1].count)[:args.top]
     label = "PID    COMM" if args.process else "SYSCALL"
     print(f"{label:<22} {'COUNT':>10}" + (f" {'TIME (us)':>12}" if args.latency else ""))

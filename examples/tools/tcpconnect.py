@@ -8,9 +8,10 @@ sock:inet_sock_set_state tracepoint (CLOSE -> SYN_SENT), IPv4 and IPv6.
 import argparse
 import ctypes as ct
 import ipaddress
-import signal
 
 from bpfy import BPF
+
+from _common import event_table, filter_cflags, poll_until_interrupted
 
 PROGRAM = r'''
 struct data_t {
@@ -70,12 +71,9 @@ def main():
     parser.add_argument("-P", "--port", type=int, help="only this destination port")
     args = parser.parse_args()
     cflags = [f"-DTCP_CLOSE={TCP_CLOSE}", f"-DTCP_SYN_SENT={TCP_SYN_SENT}"]
-    if args.port:
-        cflags.append(f"-DFILTER_PORT={args.port}")
+    cflags += filter_cflags(FILTER_PORT=args.port)
     b = BPF(text=PROGRAM, cflags=cflags)
-    events = b["events"]
-    if events.event_type is None:
-        events.event_type = Data
+    events = event_table(b, "events", Data)
 
     def on_event(cpu, data, size):
         ev = events.event(data)
@@ -85,15 +83,8 @@ def main():
               f"{ev.dport}", flush=True)
 
     events.open_perf_buffer(on_event)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        print(f"{'PID':<7} {'COMM':<16} {'IP':<2} {'SADDR':<16} {'DADDR':<16} DPORT", flush=True)
-        while True:
-            b.perf_buffer_poll(timeout=200)
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # finish the report
-    b.perf_buffer_poll(timeout=0)  # what came before the interrupt
+    poll_until_interrupted(b, f"{'PID':<7} {'COMM':<16} {'IP':<2} {'SADDR':<16} {'DADDR':<16} "
+                              "DPORT")
     b.close()
 
 
