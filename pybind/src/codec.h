@@ -9,6 +9,10 @@
  * structural signature: the same C type in two programs shares one codec
  * and one Python record type.
  *
+ * Files: codec.c (the codec object, its cache, numpy descriptions),
+ * codec_build.c (layout -> codec), codec_decode.c, codec_encode.c,
+ * codec_int.c (C integers, the CInt types), record.c (record types).
+ *
  * Decoding returns:  ints -> instances of CInt subtypes (int with .value),
  *                    _Bool -> bool, float/double -> float, char[N] -> bytes
  *                    up to the first NUL, other arrays -> list,
@@ -22,6 +26,10 @@
 #define BPFY_CODEC_H
 
 #include "ext.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "bpfy codecs assume a little-endian host"
+#endif
 
 enum bpfy_codec_kind {
 	BPFY_CODEC_RAW,		/* bytes of `size` */
@@ -55,7 +63,10 @@ typedef struct bpfy_codec {
 	uint32_t nr_elems;		/* ARRAY, CHARS */
 	uint32_t nr_fields;		/* RECORD: direct members, anonymous ones as one */
 	struct bpfy_codec_field *fields;
+	PyObject **small;		/* INT: shared instances of 0..BPFY_CINT_SMALL-1, or NULL */
 } bpfy_codec;
+
+#define BPFY_CINT_SMALL 256
 
 /*
  * The codec for `type` (NULL: raw bytes) of a value that the kernel sees as
@@ -66,6 +77,9 @@ bpfy_codec *bpfy_codec_get(bpfy_state *st, const struct bpfy_type *type, uint32_
 
 /* Decodes codec->size bytes at `data`. New reference or NULL. */
 PyObject *bpfy_codec_decode(bpfy_codec *codec, const void *data);
+/* The same for an INT codec, without the dispatch on the kind (hot loops
+ * that checked the kind once). New reference or NULL. */
+PyObject *bpfy_codec_decode_int(bpfy_codec *codec, const void *data);
 
 /*
  * Encodes `obj` into exactly codec->size bytes at `out` (bytes the value
@@ -107,14 +121,54 @@ PyTypeObject *bpfy_record_type_new(bpfy_state *st, bpfy_codec *codec);
 /* A new record of codec->pytype holding a copy of data[0..codec->size). */
 PyObject *bpfy_record_from_bytes(bpfy_codec *codec, const void *data);
 
+/* ---------------------------------------------------------- codec_int.c */
+
+/* Creates st->CInt_Type (called by bpfy_records_init). 0 or -1. */
+int bpfy_cint_init(PyObject *module, bpfy_state *st);
+
 /* An int subtype of st->CInt_Type named `name` (cached by the caller). */
 PyTypeObject *bpfy_cint_type_new(bpfy_state *st, const char *name);
 
-/* A new instance of the CInt subtype `type` holding v (signed or not). */
-PyObject *bpfy_cint_from_u64(PyTypeObject *type, uint64_t v);
-PyObject *bpfy_cint_from_s64(PyTypeObject *type, int64_t v);
+/* v as an instance of the INT codec's CInt subtype (small values shared).
+ * New reference or NULL. */
+PyObject *bpfy_cint_from_u64(bpfy_codec *codec, uint64_t v);
+PyObject *bpfy_cint_from_s64(bpfy_codec *codec, int64_t v);
 
 /* The codec type (created by bpfy_records_init). */
 int bpfy_codec_type_init(PyObject *module, bpfy_state *st);
+
+/* ------------------------------------------ internal to codec*.c, record.c */
+
+/* A new, empty codec of `kind` (fields, sig, pytype filled by the caller). */
+bpfy_codec *bpfy_codec_alloc(bpfy_state *st, enum bpfy_codec_kind kind, uint32_t size,
+			     const char *cname);
+/* Returns the cached codec for c->sig (dropping c), or caches c. Steals c. */
+bpfy_codec *bpfy_codec_intern(bpfy_state *st, bpfy_codec *c);
+/* The cached object for `sig` (new reference), or NULL (maybe with an error). */
+PyObject *bpfy_codec_cached(bpfy_state *st, PyObject *sig);
+
+/* Bitfields: the bytes covering bits [bit_offset, bit_offset + bits) of
+ * base as one little-endian word, and back. */
+typedef unsigned __int128 bpfy_u128;
+
+static inline bpfy_u128 bpfy_load_bits(const unsigned char *base, uint32_t bit_offset,
+				       uint32_t bits)
+{
+	uint32_t first = bit_offset / 8, nbytes = (bit_offset % 8 + bits + 7) / 8;
+	bpfy_u128 word = 0;
+
+	for (uint32_t i = 0; i < nbytes; i++)
+		word |= (bpfy_u128)base[first + i] << (8 * i);
+	return word;
+}
+
+static inline void bpfy_store_bits(unsigned char *base, uint32_t bit_offset, uint32_t bits,
+				   bpfy_u128 word)
+{
+	uint32_t first = bit_offset / 8, nbytes = (bit_offset % 8 + bits + 7) / 8;
+
+	for (uint32_t i = 0; i < nbytes; i++)
+		base[first + i] = (unsigned char)(word >> (8 * i));
+}
 
 #endif /* BPFY_CODEC_H */

@@ -147,63 +147,10 @@ PyObject *bpfy_event_decode(bpfy_event_table *t, const void *data, Py_ssize_t si
 	return out;
 }
 
-/* numpy's spelling of a codec: "<u4", "S16", "V8", or (elem, n) for arrays. */
-static PyObject *numpy_format(bpfy_codec *c)
-{
-	PyObject *elem;
-
-	switch (c->kind) {
-	case BPFY_CODEC_INT:
-		return PyUnicode_FromFormat("<%c%u", c->is_signed ? 'i' : 'u', c->size);
-	case BPFY_CODEC_BOOL:
-		return PyUnicode_FromString("?");
-	case BPFY_CODEC_FLOAT:
-		return PyUnicode_FromFormat("<f%u", c->size);
-	case BPFY_CODEC_CHARS:
-		return PyUnicode_FromFormat("S%u", c->size);
-	case BPFY_CODEC_ARRAY:
-		if (c->elem->kind == BPFY_CODEC_RECORD || c->elem->kind == BPFY_CODEC_ARRAY)
-			break;
-		elem = numpy_format(c->elem);
-		return elem ? Py_BuildValue("(NI)", elem, c->nr_elems) : NULL;
-	default:
-		break;
-	}
-	return PyUnicode_FromFormat("V%u", c->size);
-}
-
+/* The record type's numpy description (codec.c), None without one. */
 PyObject *bpfy_event_dtype_spec(bpfy_event_table *t)
 {
-	PyObject *names = NULL, *formats = NULL, *offsets = NULL, *out = NULL;
-
 	if (t->decode != BPFY_DECODE_CODEC || t->codec->kind != BPFY_CODEC_RECORD)
 		Py_RETURN_NONE;
-	names = PyList_New(0);
-	formats = PyList_New(0);
-	offsets = PyList_New(0);
-	if (!names || !formats || !offsets)
-		goto out;
-	for (uint32_t i = 0; i < t->codec->nr_fields; i++) {
-		const struct bpfy_codec_field *f = &t->codec->fields[i];
-		PyObject *fmt, *off;
-		int err;
-
-		if (f->bitfield_size || f->bit_offset % 8)
-			continue;	/* numpy has no bitfields */
-		fmt = numpy_format(f->codec);
-		off = PyLong_FromUnsignedLong(f->bit_offset / 8);
-		err = !fmt || !off || PyList_Append(names, f->name) || PyList_Append(formats, fmt) ||
-		      PyList_Append(offsets, off);
-		Py_XDECREF(fmt);
-		Py_XDECREF(off);
-		if (err)
-			goto out;
-	}
-	out = Py_BuildValue("{sOsOsOsI}", "names", names, "formats", formats, "offsets", offsets,
-			    "itemsize", t->codec->size);
-out:
-	Py_XDECREF(names);
-	Py_XDECREF(formats);
-	Py_XDECREF(offsets);
-	return out;
+	return bpfy_codec_numpy_descr(t->codec);
 }

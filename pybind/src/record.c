@@ -1,10 +1,8 @@
 /*
- * Python faces of decoded C values:
- *  - CInt: an int subclass with `.value` (so bcc code's `k.value` works);
- *    one subtype per C integer type name ("u32", "pid_t") for readable types.
- *  - Record: base of one heap type per struct/union layout. A record stores
- *    the C bytes inline; each field is a descriptor in the record type that
- *    decodes (and encodes) on access, like ctypes' CField.
+ * Records, the Python face of decoded structs and unions: Record is the
+ * base of one heap type per struct/union layout. A record stores the C
+ * bytes inline; each field is a descriptor in the record type that decodes
+ * (and encodes) on access, like ctypes' CField. (CInt is codec_int.c.)
  */
 #include "codec.h"
 
@@ -12,126 +10,6 @@
 
 #define CODEC_ATTR "__bpfy_codec__"
 #define FIELD_TYPE_KEY "type:field"
-
-/* ------------------------------------------------------------------- CInt */
-
-static PyObject *cint_get_value(PyObject *self, void *closure)
-{
-	return PyNumber_Index(self);	/* an exact int copy */
-}
-
-static PyObject *cint_reduce(PyObject *self, PyObject *unused)
-{
-	PyObject *num = PyNumber_Index(self), *r;
-
-	if (!num)
-		return NULL;
-	r = Py_BuildValue("(O(N))", (PyObject *)&PyLong_Type, num);
-	return r;
-}
-
-static PyGetSetDef cint_getset[] = {
-	{ "value", cint_get_value, NULL, "The value as a plain int (as ctypes' .value).", NULL },
-	{ NULL },
-};
-
-static PyMethodDef cint_methods[] = {
-	{ "__reduce__", cint_reduce, METH_NOARGS, NULL },
-	{ NULL },
-};
-
-static PyType_Slot cint_slots[] = {
-	{ Py_tp_getset, cint_getset },
-	{ Py_tp_methods, cint_methods },
-	{ Py_tp_doc, "An int decoded from a C integer; .value gives it as a plain int." },
-	{ 0, NULL },
-};
-
-static PyType_Spec cint_spec = {
-	.name = "bpfy._bpfy.CInt",
-	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-	.slots = cint_slots,
-};
-
-static PyType_Slot cint_sub_slots[] = {
-	{ 0, NULL },
-};
-
-PyTypeObject *bpfy_cint_type_new(bpfy_state *st, const char *name)
-{
-	PyObject *module = PyType_GetModuleByDef(st->CInt_Type, &bpfy_module_def);
-	char qualname[256];
-	PyType_Spec spec = {
-		.name = qualname,
-		.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-		.slots = cint_sub_slots,
-	};
-
-	if (!module)
-		return NULL;
-	snprintf(qualname, sizeof(qualname), "bpfy.%s", name);
-	return (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec,
-							 (PyObject *)st->CInt_Type);
-}
-
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-/*
- * Fast path for CPython 3.11: fill the int subclass' digits directly instead
- * of going through int.__new__ (which builds a temporary int and an args
- * tuple). This is the hot path of items() over big maps.
- */
-static PyObject *cint_from_magnitude(PyTypeObject *type, uint64_t mag, bool negative)
-{
-	Py_ssize_t n = 0, i;
-	PyLongObject *o;
-	uint64_t t;
-
-	for (t = mag; t; t >>= PyLong_SHIFT)
-		n++;
-	o = (PyLongObject *)type->tp_alloc(type, n);
-	if (!o)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		o->ob_digit[i] = (digit)(mag & PyLong_MASK);
-		mag >>= PyLong_SHIFT;
-	}
-	Py_SET_SIZE(o, negative ? -n : n);
-	return (PyObject *)o;
-}
-
-PyObject *bpfy_cint_from_u64(PyTypeObject *type, uint64_t v)
-{
-	return cint_from_magnitude(type, v, false);
-}
-
-PyObject *bpfy_cint_from_s64(PyTypeObject *type, int64_t v)
-{
-	if (v >= 0)
-		return cint_from_magnitude(type, (uint64_t)v, false);
-	return cint_from_magnitude(type, (uint64_t)(-(v + 1)) + 1, true);
-}
-#else
-static PyObject *cint_call(PyTypeObject *type, PyObject *num)
-{
-	PyObject *r;
-
-	if (!num)
-		return NULL;
-	r = PyObject_CallOneArg((PyObject *)type, num);
-	Py_DECREF(num);
-	return r;
-}
-
-PyObject *bpfy_cint_from_u64(PyTypeObject *type, uint64_t v)
-{
-	return cint_call(type, PyLong_FromUnsignedLongLong(v));
-}
-
-PyObject *bpfy_cint_from_s64(PyTypeObject *type, int64_t v)
-{
-	return cint_call(type, PyLong_FromLongLong(v));
-}
-#endif
 
 /* ------------------------------------------------------- field descriptor */
 
@@ -565,9 +443,7 @@ int bpfy_records_init(PyObject *module, bpfy_state *st)
 {
 	PyObject *dtype;
 
-	st->CInt_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &cint_spec,
-								  (PyObject *)&PyLong_Type);
-	if (!st->CInt_Type)
+	if (bpfy_cint_init(module, st) < 0)
 		return -1;
 	st->Record_Type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &record_spec, NULL);
 	if (!st->Record_Type)
