@@ -33,6 +33,8 @@ static void release(BPFObject *self)
 	bpfy_events_release(self);
 	if (self->links)
 		PyDict_Clear(self->links);
+	if (self->open_tables)
+		PyDict_Clear(self->open_tables);
 	if (self->tables)
 		PyDict_Clear(self->tables);
 	bpfy_object__close(self->obj);
@@ -44,6 +46,7 @@ static int BPF_traverse(BPFObject *self, visitproc visit, void *arg)
 	Py_VISIT(Py_TYPE(self));
 	Py_VISIT(self->links);
 	Py_VISIT(self->tables);
+	Py_VISIT(self->open_tables);
 	Py_VISIT(self->generated_source);
 	Py_VISIT(self->poller);
 	return 0;
@@ -52,6 +55,7 @@ static int BPF_traverse(BPFObject *self, visitproc visit, void *arg)
 static int BPF_clear(BPFObject *self)
 {
 	bpfy_events_release(self);
+	Py_CLEAR(self->open_tables);
 	Py_CLEAR(self->tables);
 	Py_CLEAR(self->links);
 	Py_CLEAR(self->generated_source);
@@ -79,7 +83,8 @@ static PyObject *BPF_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 		return NULL;
 	self->links = PyDict_New();
 	self->tables = PyDict_New();
-	if (!self->links || !self->tables) {
+	self->open_tables = PyDict_New();
+	if (!self->links || !self->tables || !self->open_tables) {
 		Py_DECREF(self);
 		return NULL;
 	}
@@ -163,13 +168,25 @@ PyObject *bpfy_bpf_detach_matching(BPFObject *self, const char *kind, const char
  * valid while `obj` lives. */
 const char *bpfy_name_arg(PyObject *obj, const char *what)
 {
-	if (PyUnicode_Check(obj))
-		return PyUnicode_AsUTF8(obj);
-	if (PyBytes_Check(obj))
-		return PyBytes_AS_STRING(obj);
-	PyErr_Format(PyExc_TypeError, "%s must be str or bytes, not %.100s", what,
-		     Py_TYPE(obj)->tp_name);
-	return NULL;
+	const char *name;
+	Py_ssize_t len;
+
+	if (PyUnicode_Check(obj)) {
+		name = PyUnicode_AsUTF8AndSize(obj, &len);
+	} else if (PyBytes_Check(obj)) {
+		name = PyBytes_AS_STRING(obj);
+		len = PyBytes_GET_SIZE(obj);
+	} else {
+		PyErr_Format(PyExc_TypeError, "%s must be str or bytes, not %.100s", what,
+			     Py_TYPE(obj)->tp_name);
+		return NULL;
+	}
+	if (name && strlen(name) != (size_t)len) {
+		/* "h\0junk" must not silently mean "h" */
+		PyErr_Format(PyExc_ValueError, "%s must not contain a NUL character", what);
+		return NULL;
+	}
+	return name;
 }
 
 struct bpfy_prog *bpfy_bpf_find_function(BPFObject *self, const char *fn_name)
@@ -254,6 +271,7 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 		goto out;
 	oopts.name = cargs.source_name;
 	oopts.log_level = log_level;
+	oopts.btf_custom_path = elf.btf_path;
 	Py_BEGIN_ALLOW_THREADS
 	if (given.buf)
 		self->obj = bpfy_object__open_elf(given.buf, given.len, &oopts, &error);
@@ -472,16 +490,22 @@ static PyObject *known_tables(BPFObject *self)
 static PyObject *get_table(BPFObject *self, PyObject *key)
 {
 	struct bpfy_map *map;
-	PyObject *table, *names;
+	PyObject *table, *names, *weak;
 	const char *name;
 
 	if (bpfy_bpf_check_open(self))
 		return NULL;
-	table = PyDict_GetItemWithError(self->tables, key);
-	if (table)
-		return Py_NewRef(table);
-	if (PyErr_Occurred())
+	/* tables are cached weakly: a table holds its BPF object, and a strong
+	 * cache would make every b[name] a cycle that keeps a dropped object
+	 * attached until the collector runs */
+	weak = PyDict_GetItemWithError(self->tables, key);
+	if (weak) {
+		table = PyWeakref_GetObject(weak);
+		if (table != Py_None)
+			return Py_NewRef(table);
+	} else if (PyErr_Occurred()) {
 		return NULL;
+	}
 	name = bpfy_name_arg(key, "table name");
 	if (!name)
 		return NULL;
@@ -497,10 +521,13 @@ static PyObject *get_table(BPFObject *self, PyObject *key)
 	table = bpfy_table_new(state_of(self), self, map);
 	if (!table)
 		return NULL;
-	if (PyDict_SetItem(self->tables, key, table)) {
+	weak = PyWeakref_NewRef(table, NULL);
+	if (!weak || PyDict_SetItem(self->tables, key, weak)) {
+		Py_XDECREF(weak);
 		Py_DECREF(table);
 		return NULL;
 	}
+	Py_DECREF(weak);
 	return table;
 }
 

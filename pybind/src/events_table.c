@@ -89,7 +89,24 @@ static int open_buffer(bpfy_event_table *t, size_t page_cnt, uint32_t wakeup)
 	}
 	Py_XSETREF(t->poller, (bpfy_poller *)Py_NewRef(p));
 	t->implicit = false;
-	return 0;
+	/* b["events"].open_perf_buffer(cb) then b.perf_buffer_poll(): the BPF
+	 * object keeps the table alive while its buffer can be polled */
+	return PyDict_SetItem(t->owner->open_tables, t->name, (PyObject *)t);
+}
+
+/* The BPF object no longer keeps t alive. Cleanup: runs during dealloc
+ * too, so the error indicator (maybe an exception on its way) is kept. */
+static void forget_open_table(bpfy_event_table *t)
+{
+	PyObject *type, *value, *traceback, *held;
+
+	if (!t->owner || !t->owner->open_tables)
+		return;
+	PyErr_Fetch(&type, &value, &traceback);
+	held = PyDict_GetItemWithError(t->owner->open_tables, t->name);
+	if (held == (PyObject *)t)
+		PyDict_DelItem(t->owner->open_tables, t->name);
+	PyErr_Restore(type, value, traceback);
 }
 
 /* Frees the table's buffer (deferred while a drain runs). */
@@ -104,6 +121,7 @@ static void close_buffer(bpfy_event_table *t)
 	}
 	t->src = NULL;
 	Py_CLEAR(t->poller);
+	forget_open_table(t);
 }
 
 static int parse_page_cnt(PyObject *obj, size_t *out)

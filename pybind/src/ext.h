@@ -52,7 +52,9 @@ typedef struct {
 	PyObject_HEAD
 	struct bpfy_object *obj;	/* NULL once closed */
 	PyObject *links;		/* dict: (kind, target, fn_name) -> LinkCapsule */
-	PyObject *tables;		/* dict: name -> table object (cache) */
+	PyObject *tables;		/* dict: name -> weakref to the table (cache) */
+	PyObject *open_tables;		/* dict: name -> event table with an open
+					 * buffer (kept alive while it can be polled) */
 	PyObject *generated_source;	/* str or NULL: the rewritten source (keep_source) */
 	PyObject *poller;		/* events_poller.c: the event set, or NULL */
 	bool cache_hit;			/* compiled object came from the cache */
