@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from helpers import wait_until
+from helpers import build_attach_target, new_cgroup, new_netns, new_veth, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
@@ -46,34 +46,25 @@ def ids_held_by(pid):
 
 @pytest.fixture(scope="module")
 def exe(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kill") / "attach_target"
-    subprocess.run(["gcc", "-O1", "-g", "-DWITH_USDT", "-o", str(path),
-                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
-    return str(path)
+    return build_attach_target(tmp_path_factory.mktemp("kill"), usdt=True)
 
 
 @pytest.fixture(scope="module")
 def dev():
-    subprocess.run(["ip", "link", "add", DEV, "type", "veth", "peer", "name", PEER], check=True)
-    try:
-        subprocess.run(["ip", "link", "set", DEV, "up"], check=True)
+    with new_veth(DEV, PEER, up=True):
         yield DEV
-    finally:
-        subprocess.run(["ip", "link", "del", DEV], check=False)
 
 
 @pytest.fixture(scope="module")
 def cgroup():
-    os.mkdir(CGROUP)
-    yield CGROUP
-    os.rmdir(CGROUP)
+    with new_cgroup(CGROUP):
+        yield CGROUP
 
 
 @pytest.fixture(scope="module")
 def netns():
-    subprocess.run(["ip", "netns", "add", NETNS], check=True)
-    yield NETNS
-    subprocess.run(["ip", "netns", "del", NETNS], check=False)
+    with new_netns(NETNS):
+        yield NETNS
 
 
 def congestion_controls():

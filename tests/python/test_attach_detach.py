@@ -13,8 +13,8 @@ import pytest
 
 from bpfy import BPF, BPFError
 from bpfy.usdt import PRELUDE
+from helpers import build_attach_target, new_cgroup, new_netns, new_veth
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
 DEV, PEER = f"bpfyd{PID % 100000}", f"bpfye{PID % 100000}"
 CGROUP = f"/sys/fs/cgroup/unified/bpfy-detach-{PID}"
@@ -58,25 +58,18 @@ struct tcp_congestion_ops detach_cc = {
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """A target binary, a veth device, a cgroup, a netns, a reuseport socket."""
-    exe = str(tmp_path_factory.mktemp("detach") / "attach_target")
-    subprocess.run(["gcc", "-O1", "-g", "-DWITH_USDT", "-o", exe,
-                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
-    subprocess.run(["ip", "link", "add", DEV, "type", "veth", "peer", "name", PEER], check=True)
-    os.mkdir(CGROUP)
-    subprocess.run(["ip", "netns", "add", NETNS], check=True)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1)
-    cgroup_fd = os.open(CGROUP, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        yield {"exe": exe, "sock": sock, "cgroup_fd": cgroup_fd}
-    finally:
-        os.close(cgroup_fd)
-        sock.close()
-        subprocess.run(["ip", "netns", "del", NETNS], check=False)
-        os.rmdir(CGROUP)
-        subprocess.run(["ip", "link", "del", DEV], check=False)
+    exe = build_attach_target(tmp_path_factory.mktemp("detach"), usdt=True)
+    with new_veth(DEV, PEER), new_cgroup(CGROUP), new_netns(NETNS):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        cgroup_fd = os.open(CGROUP, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            yield {"exe": exe, "sock": sock, "cgroup_fd": cgroup_fd}
+        finally:
+            os.close(cgroup_fd)
+            sock.close()
 
 
 @pytest.fixture

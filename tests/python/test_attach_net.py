@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bpfy import BPF, BPFError
+from helpers import new_cgroup, new_netns, new_veth, require_cgroup2, sh
 
 PID = os.getpid()
 NS = f"bpfy-net-{PID}"
@@ -74,15 +75,9 @@ int cg_egress(struct __sk_buff *skb) {
 '''
 
 
-def sh(*args, check=True):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="module")
 def veth():
-    sh("ip", "netns", "add", NS)
-    try:
-        sh("ip", "link", "add", HOST_DEV, "type", "veth", "peer", "name", PEER_DEV)
+    with new_netns(NS), new_veth(HOST_DEV, PEER_DEV):
         sh("ip", "link", "set", PEER_DEV, "netns", NS)
         sh("ip", "addr", "add", f"{HOST_IP}/30", "dev", HOST_DEV)
         sh("ip", "link", "set", HOST_DEV, "up")
@@ -90,9 +85,6 @@ def veth():
         sh("ip", "-n", NS, "link", "set", PEER_DEV, "up")
         sh("ip", "-n", NS, "link", "set", "lo", "up")
         yield HOST_DEV
-    finally:
-        sh("ip", "link", "del", HOST_DEV, check=False)
-        sh("ip", "netns", "del", NS, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -289,12 +281,9 @@ def test_raw_socket_filter(b, counts):
 
 @pytest.fixture
 def cgroup():
-    if not os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.procs")):
-        pytest.skip(f"no cgroup v2 hierarchy at {CGROUP_ROOT}")
-    path = os.path.join(CGROUP_ROOT, f"bpfy-test-{PID}")
-    os.mkdir(path)
-    yield path
-    os.rmdir(path)
+    require_cgroup2(CGROUP_ROOT)
+    with new_cgroup(os.path.join(CGROUP_ROOT, f"bpfy-test-{PID}")) as path:
+        yield path
 
 
 def send_from_cgroup(cgroup, count=N):

@@ -4,13 +4,13 @@ namespace's loopback; skipped, naming the refusal, where the kernel has no
 netfilter links."""
 import errno
 import os
-import subprocess
 import sys
 
 import pytest
 
 from bpfy import BPF, BPFError, UnsupportedError
 from bpfy.attach import NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NFPROTO_IPV4
+from helpers import new_netns, sh
 
 PID = os.getpid()
 NS = f"bpfy-nf-{PID}"
@@ -56,10 +56,6 @@ print(got)
 '''
 
 
-def sh(*args, check=True):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True)
-
-
 def exchange():
     """Datagrams that arrived, of N sent over the namespace's loopback."""
     return int(sh("ip", "netns", "exec", NS, sys.executable, "-c", EXCHANGE).stdout)
@@ -69,12 +65,8 @@ def exchange():
 def netns():
     if not BPF.support_netfilter():
         pytest.skip(f"no netfilter BPF links: {BPF.netfilter_refusal()}")
-    sh("ip", "netns", "add", NS)
-    try:
-        sh("ip", "-n", NS, "link", "set", "lo", "up")
+    with new_netns(NS, lo_up=True):
         yield NS
-    finally:
-        sh("ip", "netns", "del", NS, check=False)
 
 
 def test_local_in_hook_counts_and_drops_loopback_packets(netns):

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from bpfy import BPF, BPFError, UnsupportedError
+from helpers import build_attach_target
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 PERF_TYPE_HARDWARE, PERF_TYPE_SOFTWARE = 0, 1
 PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_SW_CPU_CLOCK = 0, 0
 
@@ -31,10 +31,7 @@ int on_sample(struct bpf_perf_event_data *ctx) {
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
-    exe = tmp_path_factory.mktemp("perf") / "attach_target"
-    subprocess.run(["gcc", "-O1", "-g", "-o", str(exe),
-                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
-    return str(exe)
+    return build_attach_target(tmp_path_factory.mktemp("perf"))
 
 
 @pytest.fixture(scope="module")

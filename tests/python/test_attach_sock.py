@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bpfy import BPF
+from helpers import new_cgroup, require_cgroup2
 
 PID = os.getpid()
 CGROUP = f"/sys/fs/cgroup/unified/bpfy-sock-{PID}"
@@ -69,11 +70,9 @@ for word in ("first", "second"):
 
 @pytest.fixture(scope="module")
 def cgroup():
-    if not os.path.exists("/sys/fs/cgroup/unified/cgroup.procs"):
-        pytest.skip("no cgroup v2 hierarchy at /sys/fs/cgroup/unified")
-    os.mkdir(CGROUP)
-    yield CGROUP
-    os.rmdir(CGROUP)
+    require_cgroup2()
+    with new_cgroup(CGROUP):
+        yield CGROUP
 
 
 def test_sockops_fills_a_sockhash_and_sk_msg_redirects(cgroup):

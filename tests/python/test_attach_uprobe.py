@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from bpfy import BPF, BPFError
+from helpers import build_attach_target
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 N = 25
@@ -47,10 +48,7 @@ int on_any_pid(struct pt_regs *ctx) {
 
 @pytest.fixture(scope="module")
 def exe(tmp_path_factory):
-    path = tmp_path_factory.mktemp("uprobe") / "attach_target"
-    subprocess.run(["gcc", "-O1", "-g", "-o", str(path),
-                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
-    return str(path)
+    return build_attach_target(tmp_path_factory.mktemp("uprobe"))
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 
 from bpfy import BPF, BPFError
 from bpfy.usdt import PRELUDE, USDT, list_probes
+from helpers import build_attach_target
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 N = 10
 
 SOURCE = PRELUDE + r'''
@@ -38,10 +38,7 @@ def exe(tmp_path_factory):
     if not os.path.exists("/usr/include/x86_64-linux-gnu/sys/sdt.h") and \
             not os.path.exists("/usr/include/sys/sdt.h"):
         pytest.skip("<sys/sdt.h> missing: install systemtap-sdt-dev (make deps)")
-    path = tmp_path_factory.mktemp("usdt") / "attach_target"
-    subprocess.run(["gcc", "-O1", "-g", "-DWITH_USDT", "-o", str(path),
-                    os.path.join(HERE, "progs", "attach_target.c")], check=True)
-    return str(path)
+    return build_attach_target(tmp_path_factory.mktemp("usdt"), usdt=True)
 
 
 @pytest.fixture(scope="module")
