@@ -84,6 +84,9 @@ struct bpfy_elf {
 	bool cache_hit;		/* true when clang did not run */
 	char *final_source;	/* rewritten source (only with keep_source) */
 	char *clang_path;	/* clang binary used (informational) */
+	char *btf_path;		/* minimal target BTF for the object's CO-RE relocations
+				 * (cached beside it; give it to bpfy_object_opts.
+				 * btf_custom_path), NULL: none, libbpf uses the kernel's */
 };
 
 /*
@@ -157,6 +160,8 @@ struct bpfy_object_opts {
 	size_t sz;		/* sizeof(struct bpfy_object_opts) */
 	const char *name;	/* object name (for messages), may be NULL */
 	uint32_t log_level;	/* verifier log level for loads, 0 = only on failure */
+	const char *btf_custom_path;	/* BTF for CO-RE instead of the kernel's (bpfy_elf.
+					 * btf_path), NULL: the kernel's; copied */
 };
 
 /*
@@ -176,11 +181,15 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
  * valid. Accepts NULL. */
 void bpfy_object__close(struct bpfy_object *obj);
 
+/* Programs of the object, owned by it (valid until bpfy_object__close).
+ * prog_at: NULL with errno ENOENT when index >= prog_count. */
 size_t bpfy_object__prog_count(const struct bpfy_object *obj);
 struct bpfy_prog *bpfy_object__prog_at(struct bpfy_object *obj, size_t index);
 /* NULL with errno ENOENT when there is no such function. */
 struct bpfy_prog *bpfy_object__prog_by_name(struct bpfy_object *obj, const char *name);
 
+/* Maps of the object, owned by it (valid until bpfy_object__close).
+ * map_at: NULL with errno ENOENT when index >= map_count. */
 size_t bpfy_object__map_count(const struct bpfy_object *obj);
 struct bpfy_map *bpfy_object__map_at(struct bpfy_object *obj, size_t index);
 /* NULL with errno ENOENT when there is no such map. */
@@ -188,6 +197,7 @@ struct bpfy_map *bpfy_object__map_by_name(struct bpfy_object *obj, const char *n
 
 /* ---------------------------------------------------------------- programs */
 
+/* The function's name and its ELF section, owned by the object; never fail. */
 const char *bpfy_prog__name(const struct bpfy_prog *prog);
 const char *bpfy_prog__section(const struct bpfy_prog *prog);
 /* Kernel program type (enum bpf_prog_type), 0 when not known yet. */
@@ -254,7 +264,8 @@ int bpfy_btf__struct_has_field(const char *struct_name, const char *field_name,
 int bpfy_btf__enum_has_val(const char *enum_name, const char *value_name,
 			   struct bpfy_error *error);
 
-/* Number of possible CPUs (per-CPU values hold this many slots). */
+/* Number of possible CPUs (per-CPU values hold this many slots), or -errno
+ * when /sys/devices/system/cpu/possible cannot be read. */
 int bpfy_num_possible_cpus(void);
 
 /*
@@ -262,6 +273,7 @@ int bpfy_num_possible_cpus(void);
  * for ordinary maps, round_up(value_size, 8) * possible CPUs for per-CPU ones.
  */
 size_t bpfy_map_desc__value_buffer_size(const struct bpfy_map_desc *desc);
+/* True for the per-CPU map types (enum bpf_map_type); never fails. */
 bool bpfy_map_type__is_percpu(uint32_t map_type);
 
 /* Element syscalls on a map fd. 0 or -errno (-ENOENT: no such key). */
@@ -280,6 +292,9 @@ int bpfy_map__next_key(int fd, const void *key, void *next_key);
  */
 int bpfy_map__lookup_batch(int fd, const void *in_batch, void *out_batch, void *keys,
 			   void *values, uint32_t *count, bool and_delete);
+/* Batch update / delete of *count elements; *count out = elements done.
+ * 0 or -errno (-EOPNOTSUPP/-EINVAL as above; -ENOENT: a key to delete is
+ * missing). The caller keeps its buffers. */
 int bpfy_map__update_batch(int fd, const void *keys, const void *values, uint32_t *count,
 			   uint64_t flags);
 int bpfy_map__delete_batch(int fd, const void *keys, uint32_t *count);

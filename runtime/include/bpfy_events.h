@@ -114,6 +114,7 @@ size_t bpfy_events__count(const struct bpfy_events *events, unsigned int kinds);
 /* Replaces the source's sink (used by bpfy_events__consume). */
 void bpfy_event_source__set_sink(struct bpfy_event_source *src, const struct bpfy_event_sink *sink);
 
+/* Perf or ring buffer; never fails. */
 enum bpfy_event_kind bpfy_event_source__kind(const struct bpfy_event_source *src);
 
 /* An epoll fd of this source alone (owned by the source). */
@@ -174,6 +175,8 @@ void bpfy_user_ring__free(struct bpfy_user_ring *ring);
  * (full), E2BIG (larger than the ring), ETIMEDOUT, EBUSY (too many reserved).
  */
 void *bpfy_user_ring__reserve(struct bpfy_user_ring *ring, uint32_t size, int timeout_ms);
+/* Hands a reserved sample to the BPF side, or gives it back unsent. The
+ * sample belongs to the ring again after either; neither fails. */
 void bpfy_user_ring__submit(struct bpfy_user_ring *ring, void *sample);
 void bpfy_user_ring__discard(struct bpfy_user_ring *ring, void *sample);
 

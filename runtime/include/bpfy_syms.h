@@ -32,6 +32,7 @@ struct bpfy_ksyms;
  * error filled. With kptr_restrict every address reads 0: that gives
  * BPFY_ERR_OS/EPERM "kernel symbol addresses are hidden". */
 struct bpfy_ksyms *bpfy_ksyms__load(struct bpfy_error *error);
+/* Frees the table and its strings. Accepts NULL. */
 void bpfy_ksyms__free(struct bpfy_ksyms *ksyms);
 
 /* The symbol containing addr (the nearest one at or below it). 0 or -ENOENT. */
@@ -40,8 +41,11 @@ int bpfy_ksyms__find(const struct bpfy_ksyms *ksyms, uint64_t addr, struct bpfy_
  * not supported, plain names only). 0 or -ENOENT. */
 int bpfy_ksyms__addr(const struct bpfy_ksyms *ksyms, const char *name, uint64_t *addr);
 
+/* Symbols in the table; never fails. */
 size_t bpfy_ksyms__count(const struct bpfy_ksyms *ksyms);
-/* The index-th symbol in address order; type is kallsyms' letter (t, T, d...). */
+/* The index-th symbol in address order; type is kallsyms' letter (t, T, d...).
+ * Name and module are owned by ksyms; NULL when index >= count. Any of
+ * type, addr, module may be NULL. */
 const char *bpfy_ksyms__at(const struct bpfy_ksyms *ksyms, size_t index, char *type,
 			   uint64_t *addr, const char **module);
 
@@ -52,6 +56,7 @@ struct bpfy_elf_syms;
 /* Function symbols of one ELF file (.symtab, and .dynsym). Owned by the
  * caller (bpfy_elf_syms__free); NULL with error filled. */
 struct bpfy_elf_syms *bpfy_elf_syms__open(const char *path, struct bpfy_error *error);
+/* Frees the tables and their strings. Accepts NULL. */
 void bpfy_elf_syms__free(struct bpfy_elf_syms *syms);
 
 /* By name: fills out (addr = st_value). 0 or -ENOENT. */
@@ -60,6 +65,9 @@ int bpfy_elf_syms__by_name(const struct bpfy_elf_syms *syms, const char *name,
 /* The function containing vaddr. 0 or -ENOENT. */
 int bpfy_elf_syms__by_addr(const struct bpfy_elf_syms *syms, uint64_t vaddr,
 			   struct bpfy_sym *out);
+/* Function symbols in address order: count never fails; at gives the
+ * index-th name (owned by syms) and its vaddr (when not NULL), NULL when
+ * index >= count. */
 size_t bpfy_elf_syms__count(const struct bpfy_elf_syms *syms);
 const char *bpfy_elf_syms__at(const struct bpfy_elf_syms *syms, size_t index, uint64_t *vaddr);
 
@@ -108,6 +116,7 @@ struct bpfy_usyms;
  * in no known mapping or the process exec'ed (its exe changed). Owned by
  * the caller (bpfy_usyms__free). NULL with errno ENOMEM. */
 struct bpfy_usyms *bpfy_usyms__new(int pid);
+/* Frees the symbolizer and the ELF tables it keeps. Accepts NULL. */
 void bpfy_usyms__free(struct bpfy_usyms *usyms);
 
 /*
