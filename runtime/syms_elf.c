@@ -195,7 +195,8 @@ struct bpfy_elf_syms *bpfy_elf_syms__open(const char *path, struct bpfy_error *e
 	err = read_segments(syms, elf);
 	if (err)
 		goto err_nomem;
-	qsort(syms->by_addr, syms->count, sizeof(*syms->by_addr), cmp_addr);
+	if (syms->count)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(syms->by_addr, syms->count, sizeof(*syms->by_addr), cmp_addr);
 	elf_end(elf);
 	close(fd);
 	return syms;
