@@ -29,6 +29,7 @@ struct bpfy_object {
 	struct bpf_object *obj;
 	void *elf;			/* private copy, reopened for on-demand loads */
 	size_t elf_size;
+	char *btf_custom_path;		/* minimal BTF for CO-RE (also for on-demand loads), or NULL */
 	char *name;
 	struct bpfy_prog *progs;
 	size_t prog_count;

@@ -30,6 +30,7 @@ static void object_free(struct bpfy_object *obj)
 	free(obj->progs);
 	free(obj->maps);
 	free(obj->elf);
+	free(obj->btf_custom_path);
 	free(obj->name);
 	free(obj);
 }
@@ -185,6 +186,15 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 	bpfy_bpffs_ensure(NULL);
 	if (opts && opts->log_level)
 		open_opts.kernel_log_level = opts->log_level;
+	if (opts && opts->sz > offsetof(struct bpfy_object_opts, btf_custom_path) &&
+	    opts->btf_custom_path) {
+		obj->btf_custom_path = strdup(opts->btf_custom_path);
+		if (!obj->btf_custom_path) {
+			err = bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+			goto err_out;
+		}
+		open_opts.btf_custom_path = obj->btf_custom_path;
+	}
 
 	bpfy_libbpf_log__begin();
 	obj->obj = bpf_object__open_mem(obj->elf, size, &open_opts);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -76,6 +77,9 @@ int bpfy_prog__load(struct bpfy_prog *prog, uint32_t prog_type, uint32_t expecte
 				       "cannot also load it as type %u",
 				       prog->name, prog->type, prog_type);
 	}
+	/* the minimal BTF the object loaded with, unless it has gone (cache removed) */
+	if (owner->btf_custom_path && access(owner->btf_custom_path, R_OK) == 0)
+		open_opts.btf_custom_path = owner->btf_custom_path;
 	snprintf(what, sizeof(what), "loading function '%s'", prog->name);
 	bpfy_libbpf_log__begin();
 	lazy = bpf_object__open_mem(owner->elf, owner->elf_size, &open_opts);

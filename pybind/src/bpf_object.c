@@ -271,6 +271,7 @@ static int BPF_init(BPFObject *self, PyObject *args, PyObject *kwds)
 		goto out;
 	oopts.name = cargs.source_name;
 	oopts.log_level = log_level;
+	oopts.btf_custom_path = elf.btf_path;
 	Py_BEGIN_ALLOW_THREADS
 	if (given.buf)
 		self->obj = bpfy_object__open_elf(given.buf, given.len, &oopts, &error);

@@ -1,7 +1,10 @@
 /*
  * The compile cache: a private directory of objects named by content hash.
- * Each object file is "BPFYOB01" + u64 payload size + SHA-256 of the payload
- * + the payload (an ELF); a file that fails the check is treated as absent.
+ * Each object file is "BPFYOB02" + u64 payload size + SHA-256 of the payload
+ * + SHA-256 of the object's minimal BTF (zeros: none) + the payload (an ELF);
+ * a file that fails the check is treated as absent. The minimal BTF lies
+ * beside it as <key>.btf, raw (libbpf reads it by path), and is used only
+ * when its content has the digest the object names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +15,9 @@
 
 #include "internal.h"
 
-#define OBJ_MAGIC "BPFYOB01"
-#define OBJ_HEADER (8 + 8 + BPFY_SHA256_LEN)
+#define OBJ_MAGIC "BPFYOB02"
+#define OBJ_BTF_DIGEST (8 + 8 + BPFY_SHA256_LEN)
+#define OBJ_HEADER (OBJ_BTF_DIGEST + BPFY_SHA256_LEN)
 
 static int ensure_parents(const char *path, struct bpfy_error *error)
 {
@@ -66,7 +70,31 @@ int bpfy_cache__object_path(const char *cache_dir, const char *key, char *path, 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int bpfy_cache__load(const char *path, void **data, size_t *size)
+int bpfy_cache__btf_path(const char *cache_dir, const char *key, char *path, size_t size)
+{
+	int n = snprintf(path, size, "%s/objects/%s.btf", cache_dir, key);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int bpfy_cache__check_btf(const char *path, const uint8_t digest[BPFY_SHA256_LEN])
+{
+	uint8_t actual[BPFY_SHA256_LEN];
+	char *file = NULL;
+	size_t len;
+	int err;
+
+	err = bpfy_file__read(path, &file, &len);
+	if (!err)
+		err = bpfy_sha256(file, len, actual);
+	if (!err && memcmp(actual, digest, BPFY_SHA256_LEN))
+		err = -EBADMSG;
+	free(file);
+	return err;
+}
+
+int bpfy_cache__load(const char *path, void **data, size_t *size,
+		     uint8_t btf_digest[BPFY_SHA256_LEN])
 {
 	uint8_t digest[BPFY_SHA256_LEN];
 	char *file = NULL;
@@ -91,6 +119,8 @@ int bpfy_cache__load(const char *path, void **data, size_t *size)
 		err = -EBADMSG;
 		goto err_out;
 	}
+	if (btf_digest)
+		memcpy(btf_digest, file + OBJ_BTF_DIGEST, BPFY_SHA256_LEN);
 	/* shift the payload to the front; the caller frees the block */
 	memmove(file, file + OBJ_HEADER, payload);
 	copy = realloc(file, payload ? payload : 1);
@@ -102,7 +132,8 @@ err_out:
 	return err;
 }
 
-int bpfy_cache__store(const char *path, const void *data, size_t size)
+int bpfy_cache__store(const char *path, const void *data, size_t size,
+		      const uint8_t btf_digest[BPFY_SHA256_LEN])
 {
 	uint64_t payload = size;
 	char *file;
@@ -114,6 +145,10 @@ int bpfy_cache__store(const char *path, const void *data, size_t size)
 	memcpy(file, OBJ_MAGIC, 8);
 	memcpy(file + 8, &payload, sizeof(payload));
 	err = bpfy_sha256(data, size, (uint8_t *)file + 16);
+	if (btf_digest)
+		memcpy(file + OBJ_BTF_DIGEST, btf_digest, BPFY_SHA256_LEN);
+	else
+		memset(file + OBJ_BTF_DIGEST, 0, BPFY_SHA256_LEN);
 	if (!err) {
 		memcpy(file + OBJ_HEADER, data, size);
 		err = bpfy_file__write_atomic(path, file, OBJ_HEADER + size, 0600);

@@ -30,6 +30,7 @@ struct compile_job {
 	char cache_dir[4096];
 	char key[BPFY_SHA256_HEX_LEN + 1];
 	char obj_path[4200];
+	char btf_path[4200];		/* the object's minimal BTF, "" if none */
 	char tmpdir[256];		/* private temp dir for clang's files, "" if none */
 };
 
@@ -87,7 +88,7 @@ static void compute_key(struct compile_job *job, struct bpfy_hash *hash)
 	const struct bpfy_compile_opts *opts = job->opts;
 	size_t i;
 
-	bpfy_hash__field_str(hash, "bpfy-obj-v1");
+	bpfy_hash__field_str(hash, "bpfy-obj-v2");	/* v2: minimal BTF digest */
 	bpfy_hash__field(hash, job->rw.source, job->rw.source_len);
 	bpfy_hash__field(hash, job->tp_header.data ? job->tp_header.data : "", job->tp_header.len);
 	bpfy_hash__field_str(hash, bpfy_cflags__target_arch());
@@ -124,7 +125,8 @@ static int identify(struct compile_job *job, struct bpfy_error *error)
 	compute_key(job, hash);
 	bpfy_hash__final_hex(hash, job->key);
 	bpfy_hash__free(hash);
-	if (bpfy_cache__object_path(job->cache_dir, job->key, job->obj_path, sizeof(job->obj_path)))
+	if (bpfy_cache__object_path(job->cache_dir, job->key, job->obj_path, sizeof(job->obj_path)) ||
+	    bpfy_cache__btf_path(job->cache_dir, job->key, job->btf_path, sizeof(job->btf_path)))
 		return bpfy_error__set(error, BPFY_ERR_USAGE, ENAMETOOLONG, "cache path too long");
 	return 0;
 }
@@ -323,6 +325,10 @@ static int fill_out(struct compile_job *job, void *obj, size_t size, bool hit,
 	out->size = size;
 	out->cache_hit = hit;
 	out->clang_path = strdup(job->clang.path);
+	if (job->btf_path[0] && !(out->btf_path = strdup(job->btf_path))) {
+		bpfy_elf__release(out);
+		return bpfy_error__set(error, BPFY_ERR_OS, ENOMEM, "out of memory");
+	}
 	if (job->opts->keep_source)
 		out->final_source = strdup(job->rw.source);
 	if (!out->clang_path || (job->opts->keep_source && !out->final_source)) {
@@ -332,11 +338,36 @@ static int fill_out(struct compile_job *job, void *obj, size_t size, bool hit,
 	return 0;
 }
 
+/* Keeps btf_path when the cached object names a minimal BTF and the file has its digest. */
+static void check_cached_btf(struct compile_job *job, const uint8_t digest[BPFY_SHA256_LEN])
+{
+	static const uint8_t none[BPFY_SHA256_LEN];
+
+	if (!memcmp(digest, none, sizeof(none)) || bpfy_cache__check_btf(job->btf_path, digest))
+		job->btf_path[0] = '\0';	/* libbpf reads the full kernel BTF */
+}
+
+/*
+ * A new object: its minimal BTF beside it, then the object naming it (so a
+ * reader never finds an object whose BTF is not written yet). Best effort:
+ * without one, libbpf reads the full kernel BTF.
+ */
+static void store_object(struct compile_job *job, const void *obj, size_t size)
+{
+	uint8_t digest[BPFY_SHA256_LEN];
+	bool have_btf = bpfy_min_btf__store(obj, size, job->btf_path, digest) == 0;
+
+	if (!have_btf)
+		job->btf_path[0] = '\0';
+	bpfy_cache__store(job->obj_path, obj, size, have_btf ? digest : NULL);
+}
+
 int bpfy_compile(const struct bpfy_compile_opts *opts, struct bpfy_elf *out,
 		 struct bpfy_error *error)
 {
 	struct bpfy_compile_opts copy = { 0 };
 	struct compile_job job = { .opts = &copy };
+	uint8_t btf_digest[BPFY_SHA256_LEN];
 	struct bpfy_pch_args pch_args;
 	char pch[4200];
 	void *obj = NULL;
@@ -361,7 +392,8 @@ int bpfy_compile(const struct bpfy_compile_opts *opts, struct bpfy_elf *out,
 		err = identify(&job, error);
 	if (err)
 		goto err_out;
-	if (job.use_cache && bpfy_cache__load(job.obj_path, &obj, &size) == 0) {
+	if (job.use_cache && bpfy_cache__load(job.obj_path, &obj, &size, btf_digest) == 0) {
+		check_cached_btf(&job, btf_digest);
 		err = fill_out(&job, obj, size, true, out, error);
 		obj = NULL;
 		goto err_out;
@@ -377,7 +409,9 @@ int bpfy_compile(const struct bpfy_compile_opts *opts, struct bpfy_elf *out,
 	if (err)
 		goto err_out;
 	if (job.use_cache)
-		bpfy_cache__store(job.obj_path, obj, size);	/* best effort */
+		store_object(&job, obj, size);	/* best effort */
+	else
+		job.btf_path[0] = '\0';
 	err = fill_out(&job, obj, size, false, out, error);
 	obj = NULL;
 err_out:
@@ -396,5 +430,6 @@ void bpfy_elf__release(struct bpfy_elf *elf)
 	free(elf->data);
 	free(elf->final_source);
 	free(elf->clang_path);
+	free(elf->btf_path);
 	memset(elf, 0, sizeof(*elf));
 }

@@ -124,6 +124,47 @@ int bpfy_pch__ensure(const struct bpfy_pch_args *args, char *path, size_t path_s
 int bpfy_include__hash(const char *include_dir, char hex[BPFY_SHA256_HEX_LEN + 1],
 		       struct bpfy_error *error);
 
+/* ------------------------------------------------------- CO-RE, min BTF */
+
+struct btf;
+
+/* One CO-RE relocation record of .BTF.ext (struct bpf_core_relo's layout). */
+struct bpfy_core_relo {
+	uint32_t insn_off;
+	uint32_t type_id;
+	uint32_t access_str_off;
+	uint32_t kind;		/* enum bpf_core_relo_kind */
+};
+
+/* An object's BTF and its CO-RE relocations. */
+struct bpfy_btf_ext {
+	struct btf *btf;		/* the object's .BTF, NULL when it has none */
+	struct bpfy_core_relo *relos;	/* every section's records, in file order */
+	size_t relo_count;
+};
+
+/* Reads .BTF and .BTF.ext of an ELF image. 0 or -errno; release either way. */
+int bpfy_btf_ext__parse(const void *image, size_t size, struct bpfy_btf_ext *out);
+void bpfy_btf_ext__release(struct bpfy_btf_ext *ext);
+
+/*
+ * The minimal target BTF for ext's CO-RE relocations against the kernel's
+ * BTF (see min_btf.c): 0 and raw BTF in *data (heap, caller frees);
+ * -ENODATA when there are no CO-RE relocations; -EOPNOTSUPP or -ENOENT
+ * when a relocation needs the full kernel BTF; other -errno on failure.
+ */
+int bpfy_min_btf__build(const struct bpfy_btf_ext *ext, const struct btf *kernel, void **data,
+			size_t *size);
+
+/*
+ * On a cache miss: builds the object's minimal BTF against the running
+ * kernel's and writes it to path (atomic, 0600), its SHA-256 in digest.
+ * -ENODATA when the object has no CO-RE relocations; any error means the
+ * object goes without one (libbpf then reads the full kernel BTF).
+ */
+int bpfy_min_btf__store(const void *image, size_t size, const char *path,
+			uint8_t digest[BPFY_SHA256_LEN]);
+
 /* ---------------------------------------------------------------- cache */
 
 /* Resolves the cache dir (opts, $XDG_CACHE_HOME, ~/.cache) and makes it safe. */
@@ -131,9 +172,19 @@ int bpfy_cache__open_dir(const char *requested, char *path, size_t path_size,
 			 struct bpfy_error *error);
 /* Path of the object for a key. */
 int bpfy_cache__object_path(const char *cache_dir, const char *key, char *path, size_t size);
-/* Reads and verifies a cached object: 0, -ENOENT (absent) or -EBADMSG (corrupt). */
-int bpfy_cache__load(const char *path, void **data, size_t *size);
-/* Stores an object with its checksum (atomic). */
-int bpfy_cache__store(const char *path, const void *data, size_t size);
+/*
+ * Reads and verifies a cached object: 0, -ENOENT (absent) or -EBADMSG
+ * (corrupt). btf_digest (may be NULL) receives the SHA-256 of the object's
+ * minimal BTF, all zeros when it has none.
+ */
+int bpfy_cache__load(const char *path, void **data, size_t *size,
+		     uint8_t btf_digest[BPFY_SHA256_LEN]);
+/* Stores an object with its checksum and its minimal BTF's (NULL: none), atomic. */
+int bpfy_cache__store(const char *path, const void *data, size_t size,
+		      const uint8_t btf_digest[BPFY_SHA256_LEN]);
+/* Path of the minimal BTF beside the object of a key (raw BTF, for libbpf). */
+int bpfy_cache__btf_path(const char *cache_dir, const char *key, char *path, size_t size);
+/* 0 when the file at path has this SHA-256, -ENOENT or -EBADMSG otherwise. */
+int bpfy_cache__check_btf(const char *path, const uint8_t digest[BPFY_SHA256_LEN]);
 
 #endif /* BPFY_COMPILE_INTERNAL_H */
