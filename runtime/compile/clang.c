@@ -179,3 +179,27 @@ void bpfy_clang__first_error(const char *log, char *out, size_t size)
 	end = strchrnul(p, '\n');
 	snprintf(out, size, "%.*s", (int)(end - start), start);
 }
+
+size_t bpfy_clang__common_argv(const char **argv, struct bpfy_clang_incs *incs,
+			       const char *include_dir, const struct bpfy_kernel *kernel)
+{
+	size_t n = 0;
+
+	snprintf(incs->compat, sizeof(incs->compat), "-I%s/compat", include_dir);
+	snprintf(incs->include, sizeof(incs->include), "-I%s", include_dir);
+	snprintf(incs->kernel, sizeof(incs->kernel), "-I%s", kernel->dir);
+	argv[n++] = "clang";
+	argv[n++] = "-target";
+	argv[n++] = "bpf";
+	argv[n++] = "-O2";
+	argv[n++] = "-g";
+	argv[n++] = bpfy_cflags__target_arch();
+	for (size_t i = 0; bpfy_cflags__base[i] && n < BPFY_CLANG_COMMON_ARGS - 5; i++)
+		argv[n++] = bpfy_cflags__base[i];
+	argv[n++] = incs->compat;
+	argv[n++] = incs->include;
+	argv[n++] = incs->kernel;
+	argv[n++] = "-isystem";
+	argv[n++] = kernel->sysinc;
+	return n;
+}

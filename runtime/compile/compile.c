@@ -220,8 +220,9 @@ static bool user_defines(const struct compile_job *job, const char *macro)
 static int run_clang(struct compile_job *job, const char *pch, void **obj, size_t *obj_size,
 		     struct bpfy_error *error)
 {
-	char src[512], tph[512], out[512], inc_compat[4200], inc[4200], kinc[4200], version[64];
-	const char *argv[48 + MAX_CFLAGS];
+	char src[512], tph[512], out[512], version[64];
+	const char *argv[BPFY_CLANG_COMMON_ARGS + 16 + MAX_CFLAGS];
+	struct bpfy_clang_incs incs;
 	const char *tmp = getenv("TMPDIR");
 	char *log = NULL;
 	size_t n = 0, i, log_len = 0;
@@ -243,29 +244,15 @@ static int run_clang(struct compile_job *job, const char *pch, void **obj, size_
 			return err;
 	}
 	snprintf(out, sizeof(out), "%s/out.o", job->tmpdir);
-	snprintf(inc_compat, sizeof(inc_compat), "-I%s/compat", job->include_dir);
-	snprintf(inc, sizeof(inc), "-I%s", job->include_dir);
-	snprintf(kinc, sizeof(kinc), "-I%s", job->kernel.dir);
 	snprintf(version, sizeof(version), "-DLINUX_VERSION_CODE=%u", job->kernel.version_code);
-	argv[n++] = "clang";
-	argv[n++] = "-target";
-	argv[n++] = "bpf";
-	argv[n++] = "-O2";
-	argv[n++] = "-g";
-	argv[n++] = bpfy_cflags__target_arch();
-	for (i = 0; bpfy_cflags__base[i]; i++)
-		argv[n++] = bpfy_cflags__base[i];
-	argv[n++] = inc_compat;
-	argv[n++] = inc;
-	argv[n++] = kinc;
-	argv[n++] = "-isystem";
-	argv[n++] = job->kernel.sysinc;
+	n = bpfy_clang__common_argv(argv, &incs, job->include_dir, &job->kernel);
 	for (i = 0; i < job->opts->cflag_count; i++)
 		argv[n++] = job->opts->cflags[i];
 	if (!user_defines(job, "LINUX_VERSION_CODE"))
 		argv[n++] = version;
 	/* The PCH's cache key covers the content of every header it holds, so
-	 * clang's own mtime check would only reject it after a checkout or copy. */
+	 * clang's own mtime check would only reject it after a checkout or copy.
+	 * Keep this flag: it has been lost once in a rewrite. */
 	argv[n++] = "-Xclang";
 	argv[n++] = "-fno-validate-pch";
 	argv[n++] = "-include-pch";

@@ -73,6 +73,25 @@ int bpfy_clang__find(struct bpfy_clang *clang, struct bpfy_error *error);
 int bpfy_clang__run(const struct bpfy_clang *clang, const char *const *argv, char **log,
 		    size_t *log_len, struct bpfy_error *error);
 
+/* Storage for the strings of bpfy_clang__common_argv. */
+struct bpfy_clang_incs {
+	char compat[4200];	/* -I<include_dir>/compat */
+	char include[4200];	/* -I<include_dir> */
+	char kernel[4200];	/* -I<kernel dir> (vmlinux.h) */
+};
+
+struct bpfy_kernel;
+
+/*
+ * The argv prefix every compile and the PCH share: "clang -target bpf -O2
+ * -g", the arch, the base flags, the include dirs, the libbpf headers.
+ * Writes at most BPFY_CLANG_COMMON_ARGS entries; returns how many. The
+ * strings live in incs (and the arguments) while argv is used.
+ */
+#define BPFY_CLANG_COMMON_ARGS 48
+size_t bpfy_clang__common_argv(const char **argv, struct bpfy_clang_incs *incs,
+			       const char *include_dir, const struct bpfy_kernel *kernel);
+
 /* Copies the first "error:" line of a clang log into out ("clang failed" if none). */
 void bpfy_clang__first_error(const char *log, char *out, size_t size);
 

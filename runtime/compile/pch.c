@@ -95,8 +95,9 @@ err_out:
 static int build_pch(const struct bpfy_pch_args *args, const char *path, const char *prelude,
 		     struct bpfy_error *error)
 {
-	char tmp[4200], inc_compat[4200], inc[4200], kinc[4200], msg[900];
-	const char *argv[64 + 2 * 64];
+	char tmp[4200], msg[900];
+	const char *argv[BPFY_CLANG_COMMON_ARGS + 8 + 64];
+	struct bpfy_clang_incs incs;
 	size_t n = 0, i;
 	char *log = NULL;
 	size_t log_len;
@@ -110,22 +111,7 @@ static int build_pch(const struct bpfy_pch_args *args, const char *path, const c
 		return bpfy_error__set(error, BPFY_ERR_OS, errno, "cannot create %s: %s", tmp,
 				       strerror(errno));
 	close(fd);
-	snprintf(inc_compat, sizeof(inc_compat), "-I%s/compat", args->include_dir);
-	snprintf(inc, sizeof(inc), "-I%s", args->include_dir);
-	snprintf(kinc, sizeof(kinc), "-I%s", args->kernel->dir);
-	argv[n++] = "clang";
-	argv[n++] = "-target";
-	argv[n++] = "bpf";
-	argv[n++] = "-O2";
-	argv[n++] = "-g";
-	argv[n++] = bpfy_cflags__target_arch();
-	for (i = 0; bpfy_cflags__base[i]; i++)
-		argv[n++] = bpfy_cflags__base[i];
-	argv[n++] = inc_compat;
-	argv[n++] = inc;
-	argv[n++] = kinc;
-	argv[n++] = "-isystem";
-	argv[n++] = args->kernel->sysinc;
+	n = bpfy_clang__common_argv(argv, &incs, args->include_dir, args->kernel);
 	for (i = 0; i < args->cflag_count; i++)
 		argv[n++] = args->cflags[i];
 	argv[n++] = "-x";

@@ -1,11 +1,13 @@
 /* vmlinux.h from the kernel's BTF (libbpf btf_dump), once per kernel. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -141,6 +143,79 @@ err_out:
 	return err;
 }
 
+/* What a child reports through its pipe. */
+struct child_report {
+	int kind;
+	int code;
+	char message[sizeof(((struct bpfy_error *)0)->message)];
+};
+
+/*
+ * bpfy_vmlinux__generate in a child process: btf_dump over the kernel's 6 MB
+ * of BTF peaks at several MiB of heap that the caller (a Python process)
+ * would keep as its peak RSS. The child only runs libbpf and writes the file
+ * (atomic rename), then _exits; glibc keeps malloc usable after fork in a
+ * threaded parent. Its error, if any, comes back through a pipe.
+ */
+static int generate_in_child(const char *btf_path, const char *path, struct bpfy_error *error)
+{
+	struct child_report report = { 0 };
+	int fds[2], status = 0, err;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return bpfy_error__set(error, BPFY_ERR_OS, errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return bpfy_error__set(error, BPFY_ERR_OS, err, "fork: %s", strerror(err));
+	}
+	if (pid == 0) {
+		struct bpfy_error child = { 0 };
+
+		close(fds[0]);
+		if (bpfy_vmlinux__generate(btf_path, path, &child)) {
+			report.kind = child.kind;
+			report.code = child.code ? child.code : EIO;
+			memcpy(report.message, child.message, sizeof(report.message));
+			if (write(fds[1], &report, sizeof(report)) < 0)
+				_exit(2);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < sizeof(report)) {
+		n = read(fds[0], (char *)&report + got, sizeof(report) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		/* reaped elsewhere (SIGCHLD ignored): the file tells */
+		status = access(path, R_OK) == 0 ? 0 : 1 << 8;
+		break;
+	}
+	if (got == sizeof(report)) {
+		report.message[sizeof(report.message) - 1] = '\0';
+		return bpfy_error__set(error, report.kind, report.code, "%s", report.message);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return bpfy_error__set(error, BPFY_ERR_OS, EIO,
+				       "generating %s from %s failed in its child process "
+				       "(status 0x%x)", path, btf_path, (unsigned)status);
+	return 0;
+}
+
 /* <dir>/sys/bpf -> the libbpf headers: the only part of /usr/include we expose. */
 static int ensure_sysinc(const struct bpfy_kernel *kernel, struct bpfy_error *error)
 {
@@ -177,5 +252,5 @@ int bpfy_kernel__prepare(const struct bpfy_kernel *kernel, struct bpfy_error *er
 		return err;
 	if (access(kernel->vmlinux_h, R_OK) == 0)
 		return 0;
-	return bpfy_vmlinux__generate(BPFY_VMLINUX_BTF, kernel->vmlinux_h, error);
+	return generate_in_child(BPFY_VMLINUX_BTF, kernel->vmlinux_h, error);
 }
