@@ -373,9 +373,111 @@ static PyObject *call_helper(PyObject *self, const char *fn)
 	return r;
 }
 
+/*
+ * to_numpy(): the batch reader's chunks packed straight into the result's
+ * memory (key, then the value or each CPU's value, as numpy's packed
+ * structured dtype lays them out), while the next chunk is read; the array
+ * is a view of that one buffer. No second copy, no fresh pages beyond it.
+ */
+struct pack_ctx {
+	PyObject *buf;		/* bytearray */
+	size_t n, cap, item;	/* elements, room, bytes per element */
+};
+
+static int pack_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+		      uint32_t n, void *opaque)
+{
+	struct pack_ctx *c = opaque;
+	int slots = t->traits->percpu ? t->ncpus : 1;
+	unsigned char *out;
+
+	if (c->n + n > c->cap) {
+		size_t cap = c->cap * 2 > c->n + n ? c->cap * 2 : c->n + n;
+
+		if (PyByteArray_Resize(c->buf, (Py_ssize_t)(cap * c->item)) < 0)
+			return -1;
+		c->cap = cap;
+	}
+	out = (unsigned char *)PyByteArray_AS_STRING(c->buf) + c->n * c->item;
+	if (t->key_size == 4 && t->value_size == 8 && slots == 1) {
+		for (uint32_t i = 0; i < n; i++, out += 12) {	/* u32 -> u64, the usual */
+			memcpy(out, keys + (size_t)i * 4, 4);
+			memcpy(out + 4, values + (size_t)i * t->vbuf_size, 8);
+		}
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			const unsigned char *v = values + (size_t)i * t->vbuf_size;
+
+			memcpy(out, keys + (size_t)i * t->key_size, t->key_size);
+			out += t->key_size;
+			for (int cpu = 0; cpu < slots; cpu++, out += t->value_size)
+				memcpy(out, v + (size_t)cpu * t->stride, t->value_size);
+		}
+	}
+	c->n += n;
+	return 0;
+}
+
+/* numpy.dtype([("key", k), ("value", v[, (ncpus,)])]), as bpfy.maps builds it. */
+static PyObject *numpy_dtype(bpfy_table *t, PyObject *np)
+{
+	PyObject *k = bpfy_codec_numpy_descr(t->key), *v = k ? bpfy_codec_numpy_descr(t->leaf)
+							       : NULL;
+	PyObject *fields;
+
+	if (!v) {
+		Py_XDECREF(k);
+		return NULL;
+	}
+	if (t->traits->percpu)
+		fields = Py_BuildValue("[(sN)(sN(i))]", "key", k, "value", v, t->ncpus);
+	else
+		fields = Py_BuildValue("[(sN)(sN)]", "key", k, "value", v);
+	return fields ? PyObject_CallMethod(np, "dtype", "(N)", fields) : NULL;
+}
+
 PyObject *bpfy_table_to_numpy(PyObject *self, PyObject *unused)
 {
-	return call_helper(self, "to_numpy");
+	bpfy_table *t = (bpfy_table *)self;
+	struct pack_ctx c = { 0 };
+	PyObject *np = NULL, *dtype = NULL, *itemsize, *r = NULL;
+	size_t item;
+
+	if (bpfy_table_check(t) < 0)
+		return NULL;
+	if (t->traits->no_iter || t->traits->no_lookup)
+		return bpfy_table_not_applicable(t, "a dump"), NULL;
+	if (t->traits->value_kind != BPFY_VALUE_PLAIN && t->traits->value_kind != BPFY_VALUE_STACK)
+		return call_helper(self, "to_numpy");
+	np = PyImport_ImportModule("numpy");
+	dtype = np ? numpy_dtype(t, np) : NULL;
+	itemsize = dtype ? PyObject_GetAttrString(dtype, "itemsize") : NULL;
+	if (!itemsize)
+		goto out;
+	item = PyLong_AsSize_t(itemsize);
+	Py_DECREF(itemsize);
+	if (item != t->key_size + (size_t)(t->traits->percpu ? t->ncpus : 1) * t->value_size) {
+		PyErr_Format(PyExc_SystemError, "table '%U': numpy itemsize %zd, expected %zu",
+			     t->name, (Py_ssize_t)item, t->key_size + (size_t)t->value_size);
+		goto out;
+	}
+	c.item = item;
+	/* a map holds at most max_entries: reserve that when it is modest */
+	c.cap = t->max_entries && (size_t)t->max_entries * item <= RAW_PREALLOC_MAX
+			? t->max_entries : 4096;
+	c.buf = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(c.cap * item));
+	if (!c.buf || bpfy_table_read_all(t, true, pack_chunk, &c) < 0 ||
+	    PyByteArray_Resize(c.buf, (Py_ssize_t)(c.n * item)) < 0)
+		goto out;
+	if (c.n)
+		r = PyObject_CallMethod(np, "frombuffer", "OO", c.buf, dtype);
+	else
+		r = PyObject_CallMethod(np, "empty", "iO", 0, dtype);
+out:
+	Py_XDECREF(c.buf);
+	Py_XDECREF(dtype);
+	Py_XDECREF(np);
+	return r;
 }
 
 PyObject *bpfy_table_to_pandas(PyObject *self, PyObject *unused)

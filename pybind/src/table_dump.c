@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <string.h>
 
 #define CHUNK_BYTES (4u << 20)	/* keys + values fetched per batch syscall */
@@ -26,7 +27,7 @@ static uint64_t walk_cap(bpfy_table *t)
 	return t->max_entries ? (uint64_t)t->max_entries * 2 + 16 : UINT64_MAX;
 }
 
-/* One batch syscall, run on this thread or a helper thread. */
+/* One batch syscall, run on this thread or the helper thread. */
 struct batch_job {
 	int fd;
 	bool and_delete, first;
@@ -43,12 +44,6 @@ static void job_run(struct batch_job *j)
 					&j->count, j->and_delete);
 }
 
-static void *job_thread(void *arg)
-{
-	job_run(arg);
-	return NULL;
-}
-
 static void job_run_nogil(struct batch_job *j)
 {
 	Py_BEGIN_ALLOW_THREADS
@@ -56,18 +51,109 @@ static void job_run_nogil(struct batch_job *j)
 	Py_END_ALLOW_THREADS
 }
 
-/* Elements per syscall: 4 MiB of keys + values. (Smaller chunks to overlap
- * more of a small map's read were measured slower here: 2 shared CPUs.) */
-static uint32_t pick_chunk(bpfy_table *t)
+/*
+ * The read-ahead thread of one dump: runs the job it is handed while the
+ * caller decodes the previous chunk. One thread per dump, handed one job per
+ * chunk (a thread per chunk cost ~20 us each, a tenth of a small chunk).
+ */
+struct helper {
+	pthread_t thread;
+	sem_t go, done;
+	struct batch_job *job;		/* NULL: quit */
+	bool up, busy;
+};
+
+static void *helper_main(void *arg)
+{
+	struct helper *h = arg;
+
+	for (;;) {
+		while (sem_wait(&h->go) < 0)
+			;	/* EINTR */
+		if (!h->job)
+			return NULL;
+		job_run(h->job);
+		sem_post(&h->done);
+	}
+}
+
+static bool helper_start(struct helper *h)
+{
+	if (sem_init(&h->go, 0, 0) < 0)
+		return false;
+	if (sem_init(&h->done, 0, 0) < 0) {
+		sem_destroy(&h->go);
+		return false;
+	}
+	h->up = pthread_create(&h->thread, NULL, helper_main, h) == 0;
+	if (!h->up) {
+		sem_destroy(&h->go);
+		sem_destroy(&h->done);
+	}
+	return h->up;
+}
+
+static void helper_submit(struct helper *h, struct batch_job *j)
+{
+	h->job = j;
+	h->busy = true;
+	sem_post(&h->go);
+}
+
+static void helper_wait(struct helper *h)
+{
+	if (!h->busy)
+		return;
+	Py_BEGIN_ALLOW_THREADS
+	while (sem_wait(&h->done) < 0)
+		;
+	Py_END_ALLOW_THREADS
+	h->busy = false;
+}
+
+static void helper_stop(struct helper *h)
+{
+	if (!h->up)
+		return;
+	helper_wait(h);
+	h->job = NULL;
+	sem_post(&h->go);
+	Py_BEGIN_ALLOW_THREADS
+	pthread_join(h->thread, NULL);
+	Py_END_ALLOW_THREADS
+	sem_destroy(&h->go);
+	sem_destroy(&h->done);
+	h->up = false;
+}
+
+/*
+ * Elements per syscall. Small enough that the kernel's read of one chunk
+ * overlaps the decoding of the previous one for most of a dump (about 16
+ * chunks a map), and the first chunk, read before anything overlaps, is
+ * smaller still (chunks double from FIRST_CHUNK). The kernel's cost per
+ * element hardly depends on the chunk size past a few thousand elements
+ * (bench_maps_ref with 2k..350k-element chunks: within noise).
+ */
+#define FIRST_CHUNK 1024u
+#define MIN_CHUNK 4096u
+
+static uint32_t pick_chunk(bpfy_table *t, uint32_t *first)
 {
 	size_t per = t->key_size + t->vbuf_size;
-	uint32_t chunk = per ? CHUNK_BYTES / per : 1;
+	uint32_t most = per ? CHUNK_BYTES / per : 1, chunk = t->max_entries / 16;
 
+	if (chunk < MIN_CHUNK)
+		chunk = MIN_CHUNK;
+	if (chunk > most)
+		chunk = most;
 	if (t->batch_chunk)
 		chunk = t->batch_chunk;
 	if (chunk > t->max_entries && t->max_entries)
 		chunk = t->max_entries;
-	return chunk ? chunk : 1;
+	if (!chunk)
+		chunk = 1;
+	*first = t->batch_chunk || chunk < FIRST_CHUNK ? chunk : FIRST_CHUNK;
+	return chunk;
 }
 
 static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
@@ -86,17 +172,16 @@ static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
 /*
  * Batch reader: 0 done, 1 the kernel has no batch ops for this map (nothing
  * was read), -1 with an exception. While fn decodes one chunk (holding the
- * GIL), a helper thread already reads the next one (not for and_delete: a
+ * GIL), a helper thread already reads the next (not for and_delete: a
  * failing fn must not have deleted what it never saw).
  */
 static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 {
 	size_t cursor = t->key_size > 8 ? t->key_size : 8;
-	bool pipelined = !and_delete && !t->serial_reads, running = false;
-	uint32_t chunk = pick_chunk(t);
+	struct helper helper = { 0 };
+	uint32_t want, chunk = pick_chunk(t, &want);
 	struct batch_job jobs[2] = { 0 }, *cur, *next;
 	unsigned char *cursors[2] = { NULL, NULL };
-	pthread_t helper;
 	int a = 0, ret = -1;
 
 	cursors[0] = bpfy_table_alloc(cursor);
@@ -110,7 +195,7 @@ static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 		jobs[i].in = cursors[1 - i];
 	}
 	jobs[0].first = true;
-	jobs[0].count = chunk;
+	jobs[0].count = want;
 	job_run_nogil(&jobs[0]);
 	for (;;) {
 		cur = &jobs[a];
@@ -118,6 +203,7 @@ static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 		if (cur->err == -ENOSPC && cur->count == 0 && chunk < UINT32_MAX / 2) {
 			/* one hash bucket holds more than a chunk: grow and retry */
 			chunk *= 2;
+			want = chunk;
 			if (alloc_jobs(t, jobs, chunk) < 0)
 				goto out;
 			cur->count = chunk;
@@ -134,31 +220,25 @@ static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
 			goto out;
 		}
 		if (cur->err != -ENOENT) {
+			want = want * 2 < chunk ? want * 2 : chunk;
 			next->first = false;
-			next->count = chunk;
-			running = pipelined && pthread_create(&helper, NULL, job_thread, next) == 0;
+			next->count = want;
+			if (!and_delete && !t->serial_reads && (helper.up || helper_start(&helper)))
+				helper_submit(&helper, next);
 		}
 		if (cur->count && fn(t, cur->keys, cur->values, cur->count, ctx) < 0)
 			goto out;
 		if (cur->err == -ENOENT)
 			break;
-		if (running) {
-			Py_BEGIN_ALLOW_THREADS
-			pthread_join(helper, NULL);
-			Py_END_ALLOW_THREADS
-			running = false;
-		} else {
+		if (helper.busy)
+			helper_wait(&helper);
+		else
 			job_run_nogil(next);
-		}
 		a = 1 - a;
 	}
 	ret = 0;
 out:
-	if (running) {
-		Py_BEGIN_ALLOW_THREADS
-		pthread_join(helper, NULL);
-		Py_END_ALLOW_THREADS
-	}
+	helper_stop(&helper);
 	for (int i = 0; i < 2; i++) {
 		PyMem_Free(jobs[i].keys);
 		PyMem_Free(jobs[i].values);
@@ -213,21 +293,95 @@ struct dump_ctx {
 	enum bpfy_dump_what what;
 };
 
+/* Room for `more` items past the list's size: list_resize's job, done once
+ * per chunk instead of once per element (arrays: their exact length). */
+static int list_reserve(bpfy_table *t, PyObject *list, size_t more)
+{
+	PyListObject *l = (PyListObject *)list;
+	size_t need = (size_t)Py_SIZE(l) + more, cap = (size_t)l->allocated;
+	PyObject **items;
+
+	if (need <= cap)
+		return 0;
+	cap += cap / 2;
+	if (t->traits->array && cap < t->max_entries)
+		cap = t->max_entries;
+	if (cap < need)
+		cap = need;
+	items = cap <= PY_SSIZE_T_MAX / sizeof(PyObject *)
+			? PyMem_Realloc(l->ob_item, cap * sizeof(PyObject *)) : NULL;
+	if (!items) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	l->ob_item = items;
+	l->allocated = (Py_ssize_t)cap;
+	return 0;
+}
+
+/* Plain integer keys and values (u32, u64, pid_t...): decoded without the
+ * per-element dispatch of bpfy_table_decode_key/value. */
+static bool int_keys(bpfy_table *t)
+{
+	return t->traits->key_kind != BPFY_KEY_LPM && t->key->kind == BPFY_CODEC_INT &&
+	       t->key->size <= 8;
+}
+
+static bool int_values(bpfy_table *t)
+{
+	return t->traits->value_kind == BPFY_VALUE_PLAIN && t->leaf->kind == BPFY_CODEC_INT &&
+	       t->leaf->size <= 8;
+}
+
+static PyObject *decode_key(bpfy_table *t, bool fast, const unsigned char *kbuf)
+{
+	return fast ? bpfy_codec_decode_int(t->key, kbuf) : bpfy_table_decode_key(t, kbuf);
+}
+
+static PyObject *decode_value(bpfy_table *t, bool fast, const unsigned char *vbuf)
+{
+	PyObject *list;
+
+	if (!fast)
+		return bpfy_table_decode_value(t, vbuf);
+	if (!t->traits->percpu)
+		return bpfy_codec_decode_int(t->leaf, vbuf);
+	list = PyList_New(t->ncpus);
+	if (!list)
+		return NULL;
+	for (int cpu = 0; cpu < t->ncpus; cpu++) {
+		PyObject *v = bpfy_codec_decode_int(t->leaf, vbuf + (size_t)cpu * t->stride);
+
+		if (!v) {
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, cpu, v);
+	}
+	return list;
+}
+
 static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
 			uint32_t n, void *opaque)
 {
 	struct dump_ctx *ctx = opaque;
+	bool want_k = ctx->what != BPFY_DUMP_VALUES, want_v = ctx->what != BPFY_DUMP_KEYS;
+	bool fast_k = want_k && int_keys(t), fast_v = want_v && int_values(t);
 	PyObject *k = NULL, *v = NULL, *item;
+	Py_ssize_t size;
 	uint32_t i;
 
+	if (list_reserve(t, ctx->list, n) < 0)
+		return -1;
+	size = PyList_GET_SIZE(ctx->list);
 	for (i = 0; i < n; i++) {
-		if (ctx->what != BPFY_DUMP_VALUES) {
-			k = bpfy_table_decode_key(t, keys + (size_t)i * t->key_size);
+		if (want_k) {
+			k = decode_key(t, fast_k, keys + (size_t)i * t->key_size);
 			if (!k)
 				return -1;
 		}
-		if (ctx->what != BPFY_DUMP_KEYS) {
-			v = bpfy_table_decode_value(t, values + (size_t)i * t->vbuf_size);
+		if (want_v) {
+			v = decode_value(t, fast_v, values + (size_t)i * t->vbuf_size);
 			if (!v) {
 				Py_XDECREF(k);
 				return -1;
@@ -250,11 +404,9 @@ static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned
 			item = k ? k : v;
 		}
 		k = v = NULL;
-		if (PyList_Append(ctx->list, item) < 0) {
-			Py_DECREF(item);
-			return -1;
-		}
-		Py_DECREF(item);
+		/* room reserved above; the list stays valid at every step */
+		PyList_SET_ITEM(ctx->list, size, item);
+		Py_SET_SIZE(ctx->list, ++size);
 	}
 	return 0;
 }

@@ -181,3 +181,58 @@ def test_batch_equals_per_element_map_in_map(b, kind):
     outer.close()
     for t in inners:
         t.close()
+
+
+@pytest.mark.parametrize("chunk", [0, 7, 1000])
+def test_to_numpy_packs_chunks_like_the_python_view(b, chunk):
+    """to_numpy() packs each chunk into the result in C; it equals the
+    numpy view of the raw dump (bpfy.maps) for plain, per-CPU (u32 values:
+    4-byte slots 8 apart in the kernel's buffer), struct and array maps,
+    whatever the chunk size, growing past max_entries' reservation or not."""
+    np = pytest.importorskip("numpy")
+    from bpfy import maps
+    h, pch, recs, arr = b["h"], b["pch"], b["recs"], b["arr"]
+    h.clear()
+    h.items_update_batch(list(range(3000)), [i * 7 + (1 << 40) for i in range(3000)])
+    pch.clear()
+    pch.items_update_batch(list(range(50)), [[k * 100 + c for c in range(NCPUS)]
+                                             for k in range(50)])
+    recs.clear()
+    for i in range(20):
+        recs[recs.Key(pid=i, kind=i % 3, comm=b"c%d" % i)] = recs.Leaf(count=i, delta=-i,
+                                                                    flags=i & 7)
+    for t in (h, pch, recs, arr):
+        t._batch_chunk = chunk
+        try:
+            mine, ref = t.to_numpy(), maps.to_numpy(t)
+        finally:
+            t._batch_chunk = 0
+        assert mine.dtype == ref.dtype and len(mine) == len(ref)
+        for field in ("key", "value"):  # field by field: struct padding aside
+            assert mine[field].tolist() == ref[field].tolist()
+        assert mine.flags.writeable
+    assert sorted(mine["key"].tolist()) == list(range(1000))
+
+
+@pytest.mark.parametrize("chunk", [0, 3, 64])
+def test_items_in_chunks_equal_per_element(b, chunk):
+    """items()/values()/keys() decode chunk by chunk into one list (room
+    reserved per chunk; arrays exactly): same as per-element reads."""
+    h, pch, arr = b["h"], b["pch"], b["arr"]
+    h.clear()
+    h.items_update_batch(list(range(500)), [i * 3 for i in range(500)])
+    pch.clear()
+    pch.items_update_batch(list(range(40)), [[k + c * 1000 for c in range(NCPUS)]
+                                             for k in range(40)])
+    arr.items_update_batch(list(range(1000)), [i * i for i in range(1000)])
+    for t in (h, pch, arr):
+        t._batch_chunk = chunk
+        try:
+            items, keys, values = t.items(), t.keys(), t.values()
+            batch = t.items_lookup_batch()
+        finally:
+            t._batch_chunk = 0
+        assert sorted(items) == sorted(batch) == sorted((k, t[k]) for k in t.keys())
+        assert [k for k, _ in items] == keys and [v for _, v in items] == values
+        assert type(items[0][0]) is t.Key
+    assert all(type(v) is pch.Leaf for _, vs in pch.items() for v in vs)

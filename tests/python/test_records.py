@@ -131,3 +131,40 @@ def test_char_array_values(b):
     with pytest.raises(ValueError):
         t[3] = "abcde"
     t.clear()
+
+
+def test_cint_small_values_shared_and_typed(b):
+    """Decoded ints below 256 are shared instances of the CInt subtype (as
+    CPython shares small ints); larger ones are fresh. Either way they keep
+    their type and value, and creating/dropping many leaks no type refs."""
+    import sys
+    t = b["recs"]
+    t.clear()
+    for k in (0, 1, 255, 256, 2**32 - 1):
+        t[k] = t.Leaf(count=k)
+    got = {k: (k2, v) for k2, v in t.items() for k in [int(k2)]}
+    assert type(got[0][0]) is t.Key and got[0][0] == 0 and got[255][0].value == 255
+    assert got[0][0] is t.keys()[t.keys().index(0)]
+    assert got[256][0] == 256 and got[2**32 - 1][0] == 2**32 - 1
+    counts = []
+    for _ in range(4):
+        ks = [k for _ in range(1000) for k in t.keys()]
+        del ks
+        counts.append(sys.getrefcount(t.Key))
+    assert counts[1:] == counts[:-1]
+
+
+@pytest.mark.parametrize("ctype,bits", [("s8", 8), ("s16", 16), ("s32", 32), ("s64", 64),
+                                        ("u8", 8), ("u16", 16), ("u32", 32), ("u64", 64)])
+def test_int_decode_every_size_and_sign(ctype, bits):
+    """One sign-extending decoder serves 1/2/4/8-byte ints: limits and -1."""
+    signed = ctype[0] == "s"
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    with BPF(text=f"BPF_ARRAY(a, {ctype}, 16);") as bpf:
+        a = bpf["a"]
+        vals = [v for v in [lo, hi, 0, 1, 127, 255, 256, -1, -128, -256, -257] if lo <= v <= hi]
+        for i, v in enumerate(vals):
+            a[i] = v
+        assert a.values()[:len(vals)] == vals
+        assert [a[i] for i in range(len(vals))] == vals
+        assert all(type(v) is a.Leaf for v in a.values())
