@@ -159,13 +159,75 @@ static bool explain_refused_trampoline(struct bpfy_object *obj, int err, struct 
 	return false;
 }
 
+/* Forgets the programs collect_programs() found (before a retry). */
+static void drop_programs(struct bpfy_object *obj)
+{
+	for (size_t i = 0; i < obj->prog_count; i++) {
+		free(obj->progs[i].name);
+		free(obj->progs[i].section);
+	}
+	free(obj->progs);
+	obj->progs = NULL;
+	obj->prog_count = 0;
+}
+
+/*
+ * libbpf opens obj->elf, creates the maps (pinned and shared ones reused)
+ * and loads the programs of known type. On failure the libbpf object is
+ * closed again and error says why; 0 or -errno.
+ */
+static int open_and_load(struct bpfy_object *obj, const struct bpf_object_open_opts *open_opts,
+			 struct bpfy_error *error)
+{
+	char what[256];
+	int err;
+
+	bpfy_libbpf_log__begin();
+	obj->obj = bpf_object__open_mem(obj->elf, obj->elf_size, open_opts);
+	if (!obj->obj) {
+		err = -errno;
+		snprintf(what, sizeof(what), "opening BPF object '%s'", obj->name);
+		bpfy_report_load_failure(error, err, what, bpfy_libbpf_log__end());
+		return err;
+	}
+	err = collect_programs(obj, error);
+	if (!err)
+		err = bpfy_pins__apply(obj->obj, obj->elf, obj->elf_size, error);
+	if (!err)
+		err = bpfy_shared__reuse(obj->obj, error);
+	if (err) {
+		free(bpfy_libbpf_log__end());
+		goto err_out;
+	}
+	err = bpf_object__load(obj->obj);
+	if (err) {
+		char *captured = bpfy_libbpf_log__end();
+
+		if (!explain_refused_trampoline(obj, err, error) &&
+		    !bpfy_pins__explain_mismatch(obj->obj, captured, error)) {
+			snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
+			bpfy_report_load_failure(error, err, what, captured);
+		} else {
+			free(captured);
+		}
+		goto err_out;
+	}
+	free(bpfy_libbpf_log__end());
+	return 0;
+
+err_out:
+	drop_programs(obj);
+	bpf_object__close(obj->obj);
+	obj->obj = NULL;
+	return err;
+}
+
 struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 					  const struct bpfy_object_opts *opts,
 					  struct bpfy_error *error)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct bpfy_object *obj;
-	char what[256];
 	int err;
 
 	obj = calloc(1, sizeof(*obj));
@@ -196,37 +258,17 @@ struct bpfy_object *bpfy_object__open_elf(const void *elf, size_t size,
 		open_opts.btf_custom_path = obj->btf_custom_path;
 	}
 
-	bpfy_libbpf_log__begin();
-	obj->obj = bpf_object__open_mem(obj->elf, size, &open_opts);
-	if (!obj->obj) {
-		err = -errno;
-		snprintf(what, sizeof(what), "opening BPF object '%s'", obj->name);
-		bpfy_report_load_failure(error, err, what, bpfy_libbpf_log__end());
-		goto err_out;
+	err = open_and_load(obj, &open_opts, error);
+	if (err && open_opts.btf_custom_path) {
+		/* the cached minimal BTF did not do: relocate against the kernel's own */
+		bpfy_error__clear(error);
+		free(obj->btf_custom_path);
+		obj->btf_custom_path = NULL;
+		open_opts.btf_custom_path = NULL;
+		err = open_and_load(obj, &open_opts, error);
 	}
-	err = collect_programs(obj, error);
-	if (!err)
-		err = bpfy_pins__apply(obj->obj, obj->elf, obj->elf_size, error);
-	if (!err)
-		err = bpfy_shared__reuse(obj->obj, error);
-	if (err) {
-		free(bpfy_libbpf_log__end());
+	if (err)
 		goto err_out;
-	}
-	err = bpf_object__load(obj->obj);
-	if (err) {
-		char *captured = bpfy_libbpf_log__end();
-
-		if (!explain_refused_trampoline(obj, err, error) &&
-		    !bpfy_pins__explain_mismatch(obj->obj, captured, error)) {
-			snprintf(what, sizeof(what), "loading BPF object '%s'", obj->name);
-			bpfy_report_load_failure(error, err, what, captured);
-		} else {
-			free(captured);
-		}
-		goto err_out;
-	}
-	free(bpfy_libbpf_log__end());
 	for (size_t i = 0; i < obj->prog_count; i++)
 		if (obj->progs[i].type != BPF_PROG_TYPE_UNSPEC)
 			obj->progs[i].fd = bpf_program__fd(obj->progs[i].program);
