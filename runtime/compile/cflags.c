@@ -19,6 +19,8 @@ const char *const bpfy_cflags__base[] = {
 	"-fno-stack-protector",
 	"-fno-asynchronous-unwind-tables",
 	"-nostdlibinc",
+	/* a crashing clang must not leave a copy of the program in $TMPDIR */
+	"-fno-crash-diagnostics",
 	NULL,
 };
 
@@ -64,6 +66,8 @@ static const char *const denied_prefixes[] = {
 	"-fprebuilt-module", "-fsave-optimization-record", "-foptimization-record",
 	"-fproc-stat-report", "-fdump", "-fembed", "-fsanitize", "-fxray", "-gsplit-dwarf",
 	"-mllvm", "-include-pch", "-fbuild-session",
+	/* write files of their own beside the output (found by tests) */
+	"-fstack-usage", "-ftest-coverage", "-fmemory-profile", "-fcs-profile", "-femit-",
 };
 
 static bool in_list(const char *flag, const char *const *list, size_t n, bool prefix)

@@ -299,7 +299,8 @@ static int build_output(struct rewriter *rw)
 	uint32_t pos = 0;
 	size_t k;
 
-	qsort(rw->edits, rw->nedit, sizeof(*rw->edits), cmp_edit);
+	if (rw->nedit)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(rw->edits, rw->nedit, sizeof(*rw->edits), cmp_edit);
 	put_line_directive(&buf, rw->name);
 	for (k = 0; k < rw->nedit; k++) {
 		const struct rewrite_edit *e = &rw->edits[k];

@@ -345,9 +345,11 @@ static int kprobe_params(struct rewriter *rw, size_t name_tok, size_t brace, con
 	for (k = 1; k < nargs; k++) {
 		end = k + 1 < nargs ? args[k + 1] - 1 : rparen;
 		pname = last_ident(rw, args[k], end);
-		if (pname >= end || pname == args[k])
-			return rw_error_at(rw, args[k], "parameter %zu of %s needs a type and a name", k,
-					   name);
+		if (pname >= end || pname == args[k]) {
+			err = rw_error_at(rw, args[k], "parameter %zu of %s needs a type and a name", k,
+					  name);
+			goto out;
+		}
 		bpfy_cbuf__printf(&decl, " %.*s %.*s = (%.*s)BPFY__PARM%zu%s(%s);",
 				  (int)(rw->toks[pname].off - rw->toks[args[k]].off),
 				  rw->src + rw->toks[args[k]].off, (int)rw->toks[pname].len,
@@ -366,6 +368,7 @@ static int kprobe_params(struct rewriter *rw, size_t name_tok, size_t brace, con
 			      rw->toks[rparen].off - rw->toks[args[1] - 1].off, blank.data ? blank.data : "");
 	if (!err)
 		err = rw_edit(rw, rw->toks[brace].off + 1, 0, decl.data);
+out:
 	bpfy_cbuf__release(&decl);
 	bpfy_cbuf__release(&blank);
 	return err;

@@ -54,18 +54,6 @@ def test_ordinary_cflags_pass_and_no_shell_sees_them(flags, cache_dir):
     assert not os.path.exists("/tmp/pwned")
 
 
-LITTER_BUG = ("bug: runtime/compile/cflags.c lets -fstack-usage and -ftest-coverage through; "
-              "clang writes out.su/out.gcno beside its output in the private temp dir, and "
-              "runtime/compile/compile.c remove_tmpdir() removes only the files it knows, so "
-              "the rmdir fails and a bpfy-XXXXXX dir is left in $TMPDIR per compile (deny "
-              "them, or remove the temp dir's whole content)")
-CRASH_BUG = ("bug: runtime/compile/cflags.c bpfy_cflags__base lacks -fno-crash-diagnostics: "
-             "when clang crashes (here on -fmemory-profile= or -fcs-profile-generate=, also "
-             "let through by the -f family) it writes the whole preprocessed program and a "
-             "shell script to $TMPDIR, mode 0644, outside the cache; also deny "
-             "-fmemory-profile and -fcs-profile-generate")
-
-
 def compile_in_private_tmp(tmp_path, flags, source):
     """Compiles with TMPDIR set to an empty private dir in a child process;
     returns what is left in that dir afterwards."""
@@ -88,17 +76,16 @@ def test_compile_leaves_nothing_in_tmpdir(tmp_path):
     assert compile_in_private_tmp(tmp_path, ["-DZ=1"], SMALL + " /* clean */") == []
 
 
-@pytest.mark.xfail(strict=True, reason=LITTER_BUG)
-@pytest.mark.parametrize("flag", ["-fstack-usage", "-ftest-coverage"])
-def test_accepted_flags_leave_nothing_in_tmpdir(tmp_path, flag):
+@pytest.mark.parametrize("flag", ["-fstack-usage", "-ftest-coverage",
+                                  "-fmemory-profile=/tmp/mp", "-fcs-profile-generate"])
+def test_flags_that_write_files_are_refused_and_leave_nothing(tmp_path, flag):
+    """They would write beside the output (.su, .gcno) or crash clang, whose
+    crash report copies the program into $TMPDIR: refused before clang runs."""
+    from bpfy import BPFError, _bpfy, paths
+    with pytest.raises(BPFError) as info:
+        _bpfy.compile(SMALL, cflags=[flag], no_cache=True, include_dir=paths.include_dir())
+    assert flag.split("=")[0] in str(info.value)
     assert compile_in_private_tmp(tmp_path, [flag], SMALL + f" /* {flag} */") == []
-
-
-@pytest.mark.xfail(strict=True, reason=CRASH_BUG)
-def test_a_clang_crash_leaves_no_copy_of_the_program(tmp_path):
-    left = compile_in_private_tmp(tmp_path, ["-fmemory-profile=" + str(tmp_path / "mp")],
-                                  SMALL + " /* crash */")
-    assert left == []
 
 
 # ------------------------------------------------------------------- cache
