@@ -338,27 +338,12 @@ static PyObject *decode_key(bpfy_table *t, bool fast, const unsigned char *kbuf)
 	return fast ? bpfy_codec_decode_int(t->key, kbuf) : bpfy_table_decode_key(t, kbuf);
 }
 
+/* (Per-CPU lists: bpfy_table_decode_value picks the int decoder once.) */
 static PyObject *decode_value(bpfy_table *t, bool fast, const unsigned char *vbuf)
 {
-	PyObject *list;
-
-	if (!fast)
-		return bpfy_table_decode_value(t, vbuf);
-	if (!t->traits->percpu)
+	if (fast && !t->traits->percpu)
 		return bpfy_codec_decode_int(t->leaf, vbuf);
-	list = PyList_New(t->ncpus);
-	if (!list)
-		return NULL;
-	for (int cpu = 0; cpu < t->ncpus; cpu++) {
-		PyObject *v = bpfy_codec_decode_int(t->leaf, vbuf + (size_t)cpu * t->stride);
-
-		if (!v) {
-			Py_DECREF(list);
-			return NULL;
-		}
-		PyList_SET_ITEM(list, cpu, v);
-	}
-	return list;
+	return bpfy_table_decode_value(t, vbuf);
 }
 
 static int append_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,

@@ -130,6 +130,7 @@ int bpfy_table_encode_value(bpfy_table *t, PyObject *value, void *out)
 PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf)
 {
 	const unsigned char *p = vbuf;
+	PyObject *(*decode)(bpfy_codec *, const void *) = bpfy_codec_decode;
 	PyObject *list;
 	int cpu;
 
@@ -139,11 +140,13 @@ PyObject *bpfy_table_decode_value(bpfy_table *t, const void *vbuf)
 		return bpfy_stack_decode(t, vbuf);
 	if (!t->traits->percpu)
 		return bpfy_codec_decode(t->leaf, vbuf);
+	if (t->leaf->kind == BPFY_CODEC_INT && t->leaf->size <= 8)
+		decode = bpfy_codec_decode_int;	/* the usual counters: no dispatch per CPU */
 	list = PyList_New(t->ncpus);
 	if (!list)
 		return NULL;
 	for (cpu = 0; cpu < t->ncpus; cpu++) {
-		PyObject *v = bpfy_codec_decode(t->leaf, p + (size_t)cpu * t->stride);
+		PyObject *v = decode(t->leaf, p + (size_t)cpu * t->stride);
 
 		if (!v) {
 			Py_DECREF(list);
