@@ -295,8 +295,9 @@ static int raw_batches(bpfy_table *t, struct raw_ctx *c)
 		Py_BEGIN_ALLOW_THREADS
 		err = bpfy_map__lookup_batch(t->fd, first ? NULL : in, out,
 					     PyBytes_AS_STRING(c->keys) + c->n * t->key_size,
+					     t->key_size,
 					     PyBytes_AS_STRING(c->values) + c->n * t->vbuf_size,
-					     &count, false);
+					     t->vbuf_size, &count, false);
 		Py_END_ALLOW_THREADS
 		if (err == -ENOSPC && count == 0 && chunk < UINT32_MAX / 2) {
 			chunk *= 2;	/* a bucket larger than the chunk */

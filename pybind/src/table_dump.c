@@ -30,6 +30,7 @@ static uint64_t walk_cap(bpfy_table *t)
 /* One batch syscall, run on this thread or the helper thread. */
 struct batch_job {
 	int fd;
+	size_t key_size, value_size;	/* one key, one value buffer */
 	bool and_delete, first;
 	const unsigned char *in;	/* cursor to continue from (unused when first) */
 	unsigned char *out;		/* cursor for the next call */
@@ -40,8 +41,9 @@ struct batch_job {
 
 static void job_run(struct batch_job *j)
 {
-	j->err = bpfy_map__lookup_batch(j->fd, j->first ? NULL : j->in, j->out, j->keys, j->values,
-					&j->count, j->and_delete);
+	j->err = bpfy_map__lookup_batch(j->fd, j->first ? NULL : j->in, j->out, j->keys,
+					j->key_size, j->values, j->value_size, &j->count,
+					j->and_delete);
 }
 
 static void job_run_nogil(struct batch_job *j)
@@ -161,6 +163,8 @@ static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
 	for (int i = 0; i < 2; i++) {
 		PyMem_Free(jobs[i].keys);
 		PyMem_Free(jobs[i].values);
+		jobs[i].key_size = t->key_size;
+		jobs[i].value_size = t->vbuf_size;
 		jobs[i].keys = bpfy_table_alloc((size_t)chunk * t->key_size);
 		jobs[i].values = bpfy_table_alloc((size_t)chunk * t->vbuf_size);
 		if (!jobs[i].keys || !jobs[i].values)

@@ -286,12 +286,15 @@ int bpfy_map__next_key(int fd, const void *key, void *next_key);
 /*
  * Batch lookup (and delete when `and_delete`). in_batch NULL starts from the
  * beginning; out_batch receives the cursor (key_size bytes, or 4 for hash
- * maps: callers pass a buffer of max(key_size, 8)). *count: in = room, out =
+ * maps: callers pass a buffer of max(key_size, 8)). keys and values hold
+ * *count elements of key_size and value_size bytes (value_size: one value
+ * buffer, see bpfy_map_desc__value_buffer_size). *count: in = room, out =
  * elements returned. Returns 0, -ENOENT when the map is exhausted (count may
  * still be > 0), -EOPNOTSUPP/-EINVAL when the map type has no batch ops.
  */
 int bpfy_map__lookup_batch(int fd, const void *in_batch, void *out_batch, void *keys,
-			   void *values, uint32_t *count, bool and_delete);
+			   size_t key_size, void *values, size_t value_size, uint32_t *count,
+			   bool and_delete);
 /* Batch update / delete of *count elements; *count out = elements done.
  * 0 or -errno (-EOPNOTSUPP/-EINVAL as above; -ENOENT: a key to delete is
  * missing). The caller keeps its buffers. */
