@@ -54,15 +54,10 @@ static void fuzz_codec_walk(const struct bpfy_type *type, const unsigned char *b
 		}
 		break;
 	case BPFY_TYPE_ENUM:
-#ifdef BPFY_FUZZ_STRICT
-		/* Known bug (docs/reliability.md): runtime/layout.c keeps the NULL that
-		 * btf__name_by_offset() gives for a bad enum value name_off. Replayed
-		 * from fuzz/regress/codec/ once fixed; until then only checked here
-		 * when built with -DBPFY_FUZZ_STRICT. */
+		/* the header promises names, never NULL (a bad name_off once gave NULL) */
 		for (i = 0; i < type->nr_values; i++)
 			if (!type->values[i].name)
 				abort();
-#endif
 		/* fallthrough */
 	default:
 		if (type->size)

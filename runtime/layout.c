@@ -100,11 +100,17 @@ static struct bpfy_type *new_type(struct bpfy_layouts *l, enum bpfy_type_kind ki
 
 /* ------------------------------------------------------------------ names */
 
-static const char *btf_name(struct bpfy_layouts *l, const struct btf_type *t)
+/* A name from the BTF string section; "" for a bad offset (never NULL). */
+static const char *btf_string(struct bpfy_layouts *l, uint32_t name_off)
 {
-	const char *name = btf__name_by_offset(l->btf, t->name_off);
+	const char *name = btf__name_by_offset(l->btf, name_off);
 
 	return name ? name : "";
+}
+
+static const char *btf_name(struct bpfy_layouts *l, const struct btf_type *t)
+{
+	return btf_string(l, t->name_off);
 }
 
 /* "struct foo", "union foo", "enum foo"; bare keyword when anonymous. */
@@ -197,14 +203,14 @@ static const struct bpfy_type *build_enum(struct bpfy_layouts *l, const struct b
 			if (e[i].val < 0)
 				is_signed = true;
 		for (i = 0; i < n; i++) {
-			values[i].name = btf__name_by_offset(l->btf, e[i].name_off);
+			values[i].name = btf_string(l, e[i].name_off);
 			values[i].value = is_signed ? (int64_t)e[i].val : (int64_t)(uint32_t)e[i].val;
 		}
 	} else {
 		const struct btf_enum64 *e = btf_enum64(t);
 
 		for (i = 0; i < n; i++) {
-			values[i].name = btf__name_by_offset(l->btf, e[i].name_off);
+			values[i].name = btf_string(l, e[i].name_off);
 			values[i].value = (int64_t)btf_enum64_value(&e[i]);
 		}
 	}
