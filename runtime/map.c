@@ -70,9 +70,22 @@ size_t bpfy_map_desc__value_buffer_size(const struct bpfy_map_desc *desc)
 	return (((size_t)desc->value_size + 7) & ~(size_t)7) * (size_t)cpus;
 }
 
-int bpfy_map__lookup(int fd, const void *key, void *value, uint64_t flags)
+int bpfy_map__lookup(int fd, const void *key, void *value, size_t value_size, uint64_t flags)
 {
-	return ret_errno(bpf_map_lookup_elem_flags(fd, key, value, flags));
+	int ret = ret_errno(bpf_map_lookup_elem_flags(fd, key, value, flags));
+
+	if (ret == 0)	/* per-CPU values: valgrind knows of one slot only */
+		mark_kernel_filled(value, value_size);
+	return ret;
+}
+
+int bpfy_map__lookup_and_delete(int fd, const void *key, void *value, size_t value_size)
+{
+	int ret = ret_errno(bpf_map_lookup_and_delete_elem(fd, key, value));
+
+	if (ret == 0)
+		mark_kernel_filled(value, value_size);
+	return ret;
 }
 
 int bpfy_map__update(int fd, const void *key, const void *value, uint64_t flags)

@@ -212,9 +212,3 @@ int bpfy_map__id(int fd)
 	return (int)info.id;
 }
 
-int bpfy_map__lookup_and_delete(int fd, const void *key, void *value)
-{
-	int ret = bpf_map_lookup_and_delete_elem(fd, key, value);
-
-	return ret < 0 ? (ret == -1 ? -errno : ret) : 0;
-}

@@ -384,7 +384,7 @@ static int ring_lost(bpfy_event_table *t, uint64_t *out)
 		PyErr_NoMemory();
 		return -1;
 	}
-	err = bpfy_map__lookup(desc->fd, &key, buf, 0);
+	err = bpfy_map__lookup(desc->fd, &key, buf, size ? size : 8, 0);
 	for (int cpu = 0; !err && cpu < ncpus; cpu++)
 		*out += *(uint64_t *)(buf + cpu * stride);
 	PyMem_Free(buf);

@@ -69,8 +69,8 @@ static PyObject *pop_or_peek(bpfy_table *t, bool pop)
 	buf = bpfy_table_alloc(t->vbuf_size);
 	if (!buf)
 		return NULL;
-	err = pop ? bpfy_map__lookup_and_delete(t->fd, NULL, buf)
-		  : bpfy_map__lookup(t->fd, NULL, buf, 0);
+	err = pop ? bpfy_map__lookup_and_delete(t->fd, NULL, buf, t->vbuf_size)
+		  : bpfy_map__lookup(t->fd, NULL, buf, t->vbuf_size, 0);
 	if (err == -ENOENT)
 		PyErr_Format(PyExc_KeyError, "table '%U' is empty", t->name);
 	else if (err)
@@ -122,7 +122,7 @@ static int bloom_contains(PyObject *self, PyObject *value)
 	if (!buf)
 		return -1;
 	if (bpfy_table_encode_value(t, value, buf) == 0) {
-		err = bpfy_map__lookup(t->fd, NULL, buf, 0);
+		err = bpfy_map__lookup(t->fd, NULL, buf, t->vbuf_size, 0);
 		if (err == 0 || err == -ENOENT)
 			ret = err == 0;
 		else

@@ -119,7 +119,7 @@ static int table_lookup(bpfy_table *t, PyObject *key, PyObject **value)
 		return -1;
 	if (bpfy_table_encode_key(t, key, buf) < 0)
 		goto out;
-	err = bpfy_map__lookup(t->fd, buf, buf + t->key_size, 0);
+	err = bpfy_map__lookup(t->fd, buf, buf + t->key_size, t->vbuf_size, 0);
 	if (err == -ENOENT) {
 		ret = 0;
 	} else if (err) {

@@ -267,7 +267,7 @@ static int read_walk(bpfy_table *t, bool want_values, chunk_fn fn, void *ctx)
 	err = bpfy_map__next_key(t->fd, NULL, next);
 	while (err == 0 && seen++ < cap) {
 		if (want_values) {
-			err = bpfy_map__lookup(t->fd, next, value, 0);
+			err = bpfy_map__lookup(t->fd, next, value, t->vbuf_size, 0);
 			if (err && err != -ENOENT) {	/* ENOENT: deleted meanwhile */
 				bpfy_table_raise(t, err, "lookup");
 				goto out;

@@ -276,8 +276,9 @@ size_t bpfy_map_desc__value_buffer_size(const struct bpfy_map_desc *desc);
 /* True for the per-CPU map types (enum bpf_map_type); never fails. */
 bool bpfy_map_type__is_percpu(uint32_t map_type);
 
-/* Element syscalls on a map fd. 0 or -errno (-ENOENT: no such key). */
-int bpfy_map__lookup(int fd, const void *key, void *value, uint64_t flags);
+/* Element syscalls on a map fd. 0 or -errno (-ENOENT: no such key).
+ * value_size: the value buffer's size (bpfy_map_desc__value_buffer_size). */
+int bpfy_map__lookup(int fd, const void *key, void *value, size_t value_size, uint64_t flags);
 int bpfy_map__update(int fd, const void *key, const void *value, uint64_t flags);
 int bpfy_map__delete(int fd, const void *key);
 /* key NULL: first key. -ENOENT after the last key. */

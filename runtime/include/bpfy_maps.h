@@ -79,7 +79,7 @@ int bpfy_map__unpin(const char *path, struct bpfy_error *error);
 int bpfy_map__id(int fd);
 
 /* Element ops of keyless maps (queue, stack) and lookup-and-delete. */
-int bpfy_map__lookup_and_delete(int fd, const void *key, void *value);
+int bpfy_map__lookup_and_delete(int fd, const void *key, void *value, size_t value_size);
 
 #ifdef __cplusplus
 }

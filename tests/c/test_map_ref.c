@@ -48,7 +48,7 @@ static void test_create_use_reopen(void)
 	again = bpfy_map_ref__from_id(d->id, &error);
 	CHECK(again, "from_id: %s", error.message);
 	if (again) {
-		CHECK(bpfy_map__lookup(bpfy_map_ref__desc(again)->fd, &key, &out, 0) == 0 &&
+		CHECK(bpfy_map__lookup(bpfy_map_ref__desc(again)->fd, &key, &out, sizeof(out), 0) == 0 &&
 		      out == 99, "same map through the id");
 		CHECK(bpfy_map_ref__desc(again)->fd != d->fd, "own fd");
 		bpfy_map_ref__close(again);

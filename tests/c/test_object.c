@@ -56,7 +56,7 @@ static uint64_t lookup_u64(struct bpfy_map *map, uint32_t key)
 {
 	uint64_t value = 0;
 
-	bpfy_map__lookup(bpfy_map__desc(map)->fd, &key, &value, 0);
+	bpfy_map__lookup(bpfy_map__desc(map)->fd, &key, &value, sizeof(value), 0);
 	return value;
 }
 
