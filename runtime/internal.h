@@ -38,6 +38,19 @@ struct bpfy_object {
 	struct bpfy_layouts *layouts;
 };
 
+/*
+ * valgrind (3.19) does not model every bpf command, so memory the kernel
+ * filled through them (batch lookups, per-CPU values, BTF fetched by id,
+ * verifier logs) looks uninitialised to it: say it is defined. A no-op
+ * outside valgrind, and when its header is absent at build time.
+ */
+#if defined(__has_include) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define mark_kernel_filled(buf, len) ((void)VALGRIND_MAKE_MEM_DEFINED((buf), (len)))
+#else
+#define mark_kernel_filled(buf, len) ((void)(buf), (void)(len))
+#endif
+
 /* event_types.c: the struct type a program submits through the perf or ring
  * buffer map `map_name`, as the dialect recorded it in BTF; NULL if none. */
 const struct bpfy_type *bpfy_event_type__find(const struct btf *btf, struct bpfy_layouts *layouts,

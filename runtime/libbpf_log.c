@@ -42,6 +42,7 @@ static void append(const char *chunk, size_t n)
 		capture.cap = cap;
 	}
 	memcpy(capture.text + capture.len, chunk, n);
+	mark_kernel_filled(capture.text + capture.len, n);	/* verifier logs */
 	capture.len += n;
 	capture.text[capture.len] = '\0';
 }

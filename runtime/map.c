@@ -8,19 +8,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "bpfy.h"
-
-/*
- * valgrind (3.19) does not model the bpf batch commands, so the buffers the
- * kernel filled look uninitialised to it; say they are defined. A no-op
- * outside valgrind, and when its header is absent at build time.
- */
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define mark_kernel_filled(buf, len) ((void)VALGRIND_MAKE_MEM_DEFINED((buf), (len)))
-#else
-#define mark_kernel_filled(buf, len) ((void)(buf), (void)(len))
-#endif
+#include "internal.h"
 
 /* libbpf >= 1.0 returns -errno, but be robust to a stray -1 + errno. */
 static int ret_errno(int ret)

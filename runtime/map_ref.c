@@ -12,7 +12,7 @@
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
-#include "bpfy.h"
+#include "internal.h"
 #include "layout.h"
 
 struct bpfy_map_ref {
@@ -52,12 +52,32 @@ static bool is_map_fd(int fd)
 	return strcmp(target, "anon_inode:bpf-map") == 0;
 }
 
+/*
+ * The map's BTF, fetched from the kernel by id. It is parsed again from a
+ * copy marked as written: valgrind cannot see that the kernel filled the
+ * raw data, and everything libbpf derives from it would look uninitialised.
+ */
+static struct btf *load_kernel_btf(uint32_t id)
+{
+	struct btf *fetched = btf__load_from_kernel_by_id(id), *parsed;
+	const void *raw;
+	__u32 size;
+
+	if (!fetched)
+		return NULL;
+	raw = btf__raw_data(fetched, &size);
+	mark_kernel_filled(raw, size);
+	parsed = raw ? btf__new(raw, size) : NULL;	/* btf__new copies */
+	btf__free(fetched);
+	return parsed;
+}
+
 /* Key/value layouts from the map's BTF; a map without BTF keeps NULLs. */
 static void describe_types(struct bpfy_map_ref *ref, const struct bpf_map_info *info)
 {
 	if (!info->btf_id)
 		return;
-	ref->btf = btf__load_from_kernel_by_id(info->btf_id);
+	ref->btf = load_kernel_btf(info->btf_id);
 	if (!ref->btf)
 		return;
 	ref->layouts = bpfy_layouts__new(ref->btf);
