@@ -104,16 +104,21 @@ def held_elsewhere():
 def leaked_kernel_objects(before, settle=3.0):
     """Ids newer than `before` (max id per kind) alive now and held by no
     other process. Programs are freed after an RCU grace period, so a
-    candidate must survive `settle` seconds of rechecks to count."""
+    candidate must survive `settle` seconds of rechecks to count. Only the
+    candidates of the first look are rechecked: objects that other processes
+    create meanwhile are none of this module's doing."""
+    def alive_unheld(candidates=None):
+        now, held = kernel_objects(), held_elsewhere()
+        return {kind: sorted(i for i in ids if i > before[kind] and i not in held[kind]
+                             and (candidates is None or i in candidates[kind]))
+                for kind, ids in now.items()}
+
+    leaked = alive_unheld()
     deadline = time.monotonic() + settle
-    while True:
-        now = kernel_objects()
-        held = held_elsewhere()
-        leaked = {kind: sorted(i for i in ids if i > before[kind] and i not in held[kind])
-                  for kind, ids in now.items()}
-        if not any(leaked.values()) or time.monotonic() > deadline:
-            return {kind: ids for kind, ids in leaked.items() if ids}
+    while any(leaked.values()) and time.monotonic() < deadline:
         time.sleep(0.1)
+        leaked = alive_unheld({kind: set(ids) for kind, ids in leaked.items()})
+    return {kind: ids for kind, ids in leaked.items() if ids}
 
 
 def kernel_baseline():

@@ -22,10 +22,16 @@ CC = f"bpfyk{PID % 1000000}"
 AVAILABLE_CC = "/proc/sys/net/ipv4/tcp_available_congestion_control"
 
 
-def bpftool(*args):
-    out = subprocess.run(["bpftool", "-j", *args], check=True, capture_output=True,
-                         text=True).stdout
-    return json.loads(out.strip() or "[]")
+def bpftool(*args, attempts=10):
+    """bpftool's JSON listing. A listing fails when an object goes away
+    between bpftool's id walk and its lookup (objects of the killed child are
+    being freed): try again."""
+    for attempt in range(attempts):
+        result = subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True)
+        if result.returncode == 0:
+            return json.loads(result.stdout.strip() or "[]")
+        time.sleep(0.2)
+    raise AssertionError(f"bpftool {' '.join(args)} failed {attempts} times: {result.stderr}")
 
 
 def ids_held_by(pid):
