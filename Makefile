@@ -93,7 +93,9 @@ fuzz: fuzz-build
 
 # Sanitizers: runtime, extension and C tests built with ASan+UBSan (clang) in
 # build-sanitize/; the C tests run as they are, the Python suites with the
-# ASan runtime preloaded into the (uninstrumented) interpreter.
+# ASan runtime preloaded into the (uninstrumented) interpreter. Any report in
+# the interpreter or a child it runs (logged to build-sanitize/asan.<pid>)
+# fails the target, even when no test failed.
 SANITIZE_DIR ?= build-sanitize
 SANITIZE_CC  ?= clang
 ASAN_RT      := $(shell $(SANITIZE_CC) -print-file-name=libclang_rt.asan-x86_64.so 2>/dev/null)
@@ -101,6 +103,23 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_check
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/fuzz/ubsan.supp
 SANITIZE_PYTEST ?= tests/python tests/bad_input
+SANITIZE_PY_ASAN := detect_leaks=0:abort_on_error=1:strict_string_checks=1:log_path=$(CURDIR)/$(SANITIZE_DIR)/asan
+# Tests that cannot hold under the preloaded runtime (docs/reliability.md,
+# "Sanitizer runs"). RSS: ASan's quarantine (freed memory held back, up to
+# 256 MiB) and stack depot (a stack per new allocating call path, never freed)
+# grow RSS without a leak; these run in a second pass with both off, bounds
+# checks still on. printf: a child inherits LD_PRELOAD, and ASan's printf
+# interceptor formats through vprintf, so a uprobe on libc's printf never fires.
+SANITIZE_RSS_TESTS := tests/python/test_resources.py::test_thousand_cycles_keep_fds_kernel_and_memory_flat \
+	tests/python/test_resources_gc.py::test_thousand_dropped_objects_keep_fds_kernel_and_memory_flat \
+	tests/python/test_attach_net.py::test_attach_detach_loop_keeps_fds_and_memory_flat
+SANITIZE_SKIP := tests/python/test_attach_uprobe.py::test_uprobe_on_a_library_found_by_name
+# the RSS tests inside the suites SANITIZE_PYTEST picked
+SANITIZE_RSS_RUN = $(strip $(foreach t,$(SANITIZE_RSS_TESTS),$(if $(filter tests/python tests/python/ \
+	$(firstword $(subst ::, ,$(t))),$(SANITIZE_PYTEST)),$(t))))
+sanitize_pytest = $(SANITIZE_ENV) ASAN_OPTIONS=$(1) LD_PRELOAD=$(ASAN_RT) \
+	BPFY_EXT_DIR=$(CURDIR)/$(SANITIZE_DIR)/ext $(PYTHON) -m pytest -q -p no:cacheprovider $(2) \
+	|| { cat $(SANITIZE_DIR)/asan.* 2>/dev/null; exit 1; }
 
 sanitize: deps
 	CC=$(SANITIZE_CC) cmake -S . -B $(SANITIZE_DIR) -DPython3_EXECUTABLE=$(PYTHON) \
@@ -108,10 +127,12 @@ sanitize: deps
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure
 	rm -f $(SANITIZE_DIR)/asan.*
-	$(SANITIZE_ENV) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$(CURDIR)/$(SANITIZE_DIR)/asan \
-		LD_PRELOAD=$(ASAN_RT) BPFY_EXT_DIR=$(CURDIR)/$(SANITIZE_DIR)/ext \
-		$(PYTHON) -m pytest -q -p no:cacheprovider $(SANITIZE_PYTEST) \
-		|| { cat $(SANITIZE_DIR)/asan.* 2>/dev/null; exit 1; }
+	$(call sanitize_pytest,$(SANITIZE_PY_ASAN),\
+		$(addprefix --deselect ,$(SANITIZE_RSS_TESTS) $(SANITIZE_SKIP)) $(SANITIZE_PYTEST))
+	$(if $(SANITIZE_RSS_RUN),$(call sanitize_pytest,$(SANITIZE_PY_ASAN):quarantine_size_mb=0:malloc_context_size=0,\
+		$(SANITIZE_RSS_RUN)))
+	@if ls $(SANITIZE_DIR)/asan.* >/dev/null 2>&1; then cat $(SANITIZE_DIR)/asan.*; \
+		echo "sanitizer reports above ($(SANITIZE_DIR)/asan.*)"; exit 1; fi
 
 # Valgrind: the Python suites under memcheck with the side build's extension;
 # CPython's own reports are suppressed (tests/valgrind.supp), bpfy's fail the run.
