@@ -123,6 +123,12 @@ struct bpfy_link *bpfy_prog__attach_auto(struct bpfy_prog *prog, struct bpfy_err
 				prog->name, prog->section);
 		return NULL;
 	}
+	/* kprobe/fn, kretprobe/fn: the kprobe path, which says plainly when the
+	 * kernel has no kprobes at all */
+	if (!strncmp(prog->section, "kprobe/", 7) && !strchr(prog->section, '+'))
+		return bpfy_prog__attach_kprobe(prog, false, prog->section + 7, 0, 0, error);
+	if (!strncmp(prog->section, "kretprobe/", 10) && !strchr(prog->section, '+'))
+		return bpfy_prog__attach_kprobe(prog, true, prog->section + 10, 0, 0, error);
 	snprintf(what, sizeof(what), "attaching '%s' at '%s'", prog->name, prog->section);
 	bpfy_libbpf_log__begin();
 	return bpfy_link__wrap(bpf_program__attach(prog->program), what, error);

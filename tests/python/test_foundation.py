@@ -404,3 +404,17 @@ def test_get_table_with_a_reducer_sums_per_cpu_values():
     with BPF(text=COUNT_BY_SYSCALL, cflags=[f"-DTARGET_PID={PID}"]) as b:
         with pytest.raises(TypeError):
             b.get_table("counts", reducer=max)
+
+
+def test_auto_attached_kprobe_refusal_is_plain():
+    """kprobe__fn auto-attaches; on a kernel without kprobes the error says so
+    (the same message as attach_kprobe), found by a real probe."""
+    from bpfy import UnsupportedError
+    text = "int kprobe__do_sys_openat2(struct pt_regs *ctx) { return 0; }"
+    if BPF._kprobes_supported():  # the kprobe PMU or kprobe_events exists
+        with BPF(text=text) as b:
+            assert b.num_open_kprobes() == 1
+        return
+    with pytest.raises(UnsupportedError) as info:
+        BPF(text=text)
+    assert "CONFIG_KPROBES" in str(info.value) and "kprobe__do_sys_openat2" in str(info.value)
