@@ -117,10 +117,11 @@ def _in_netns(netns, call, *args):
     return outcome.get("value")
 
 
-def _count_links(bpf, kinds):
+def _count_links(bpf, kinds, sections=None):
     """Attachments of the given kinds: explicit ones, and auto-attached ones
-    whose section starts with one of the kinds (kprobe/, kretprobe/, ...)."""
-    prefixes = tuple(kind + "/" for kind in kinds)
+    whose section starts with one of `sections` (default: the kinds, as
+    kprobe/, kretprobe/, ...)."""
+    prefixes = tuple(sections) if sections else tuple(kind + "/" for kind in kinds)
     return sum(1 for kind, target, _ in bpf._links()
                if kind in kinds or (kind == "auto" and target.startswith(prefixes)))
 

@@ -8,7 +8,7 @@ import os
 import sys
 
 from . import _bpfy, paths, tracefs
-from .attach import AttachMixin
+from .attach import AttachMixin, _count_links
 from .events import EventsMixin
 
 # bcc's debug flags
@@ -172,8 +172,7 @@ class BPF(AttachMixin, EventsMixin, _bpfy.BPF):
 
     def num_open_tracepoints(self):
         """How many tracepoint attachments (auto or explicit) are alive."""
-        return sum(1 for kind, section, _ in self._links()
-                   if kind == "tracepoint" or (kind == "auto" and section.startswith(("tracepoint/", "tp/"))))
+        return _count_links(self, ("tracepoint",), sections=("tracepoint/", "tp/"))
 
     def __getitem__(self, name):
         return super().__getitem__(name)

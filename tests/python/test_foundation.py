@@ -418,3 +418,14 @@ def test_auto_attached_kprobe_refusal_is_plain():
     with pytest.raises(UnsupportedError) as info:
         BPF(text=text)
     assert "CONFIG_KPROBES" in str(info.value) and "kprobe__do_sys_openat2" in str(info.value)
+
+
+def test_num_open_tracepoints_counts_auto_and_explicit(explicit, counter):
+    assert counter.num_open_tracepoints() == 1  # TRACEPOINT_PROBE, auto-attached
+    assert explicit.num_open_tracepoints() == 0
+    explicit.attach_tracepoint(tp="syscalls:sys_enter_getppid", fn_name="do_count")
+    try:
+        assert explicit.num_open_tracepoints() == 1
+    finally:
+        explicit.detach_tracepoint(tp="syscalls:sys_enter_getppid")
+    assert explicit.num_open_tracepoints() == 0
