@@ -3,6 +3,7 @@ process without privileges: each a typed exception, never a crash."""
 import errno
 import glob
 import os
+import pathlib
 import shutil
 import textwrap
 
@@ -205,6 +206,22 @@ def test_pin_to_a_bad_path(cache_dir):
 
 # -------------------------------------------------------------- privilege
 
+def readable_package_copy(root):
+    """A copy of the bpfy package the unprivileged child can read wherever the
+    checkout lives (CI's clone may sit in a 0700 directory): the Python
+    files, the extension in use and the BPF-side headers. Returns its path."""
+    import bpfy
+    from bpfy import _bpfy, paths
+    package = root / "bpfy"
+    shutil.copytree(os.path.dirname(bpfy.__file__), package,
+                    ignore=shutil.ignore_patterns("__pycache__", "_bpfy*.so", "include"))
+    shutil.copy2(_bpfy.__file__, package)
+    shutil.copytree(paths.include_dir(), package / "include")
+    for path in [root, *root.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return str(root)
+
+
 def test_non_root_gets_permission_error_naming_capabilities(tmp_path):
     home = tmp_path / "nobody"
     home.mkdir(mode=0o700)
@@ -223,11 +240,14 @@ def test_non_root_gets_permission_error_naming_capabilities(tmp_path):
         except PermissionError as e:
             print("PermissionError", type(e).__name__, e)
         ''')
-    ext = os.environ.get("BPFY_EXT_DIR")
-    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
-    if ext:
-        env["BPFY_EXT_DIR"] = ext
-    result = run_isolated(code, env=env, preexec_fn=drop)
+    import tempfile
+    copy = tempfile.mkdtemp(prefix="bpfy-nobody-")  # /tmp: traversable by the child
+    try:
+        env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
+               "PYTHONPATH": readable_package_copy(pathlib.Path(copy)), "BPFY_EXT_DIR": ""}
+        result = run_isolated(code, env=env, preexec_fn=drop)
+    finally:
+        shutil.rmtree(copy)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("PermissionError BPFPermissionError"), result.stdout
     assert "CAP_BPF" in result.stdout and "CAP_PERFMON" in result.stdout
