@@ -245,9 +245,11 @@ def test_non_root_gets_permission_error_naming_capabilities(tmp_path):
     try:
         env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
                "PYTHONPATH": readable_package_copy(pathlib.Path(copy)), "BPFY_EXT_DIR": ""}
-        if "ASAN_OPTIONS" in os.environ:  # make sanitize: its log dir is not ours to write
-            env["ASAN_OPTIONS"] = ":".join(o for o in os.environ["ASAN_OPTIONS"].split(":")
-                                           if not o.startswith("log_path="))
+        # make sanitize: its log dir and suppression files may be unreadable to nobody
+        for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if var in os.environ:
+                env[var] = ":".join(o for o in os.environ[var].split(":")
+                                    if not o.startswith(("log_path=", "suppressions=")))
         result = run_isolated(code, env=env, preexec_fn=drop)
     finally:
         shutil.rmtree(copy)
