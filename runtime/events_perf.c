@@ -93,6 +93,7 @@ static uint64_t copy_buffer(struct bpfy_event_source *src, struct perf_event_mma
 		/* records are 8-byte aligned: a header or the raw size never wraps */
 		const struct perf_event_header *eh = (const void *)(data + (tail & (size - 1)));
 
+		bpfy_prefetch_ring(data, size - 1, tail);
 		if (eh->type == PERF_RECORD_SAMPLE) {
 			uint32_t len = *(const uint32_t *)(data + ((tail + 8) & (size - 1)));
 			size_t at = (tail + 12) & (size - 1);

@@ -66,6 +66,23 @@ int bpfy_events__epoll_fd(void);
 void bpfy_event_source__destroy(struct bpfy_event_source *src);
 
 /*
+ * Bytes the bulk copies prefetch ahead of the record they read. Records the
+ * kernel has just written are not in this CPU's near caches, and the
+ * hardware prefetchers stop at 4 KiB page boundaries (the ring's pages are
+ * scattered vmalloc pages): without this the copy waits on memory for every
+ * line, 65-80M records/s on the 2-core test VM, 250M+/s with it (a C
+ * experiment over a 16 MiB BPF ring, 32-byte records; 1-4 KiB ahead were
+ * best). A prefetch never faults, so reading past the producer is harmless.
+ */
+#define BPFY_PREFETCH_AHEAD 2048
+
+/* Prefetches the ring bytes at `pos` + BPFY_PREFETCH_AHEAD (ring of mask + 1 bytes). */
+static inline void bpfy_prefetch_ring(const char *data, size_t mask, uint64_t pos)
+{
+	__builtin_prefetch(data + ((pos + BPFY_PREFETCH_AHEAD) & mask));
+}
+
+/*
  * One record of `len` bytes into a slot of `rec_size` bytes: cut, or
  * zero-padded. The bulk copy's inner loop: common slot sizes (multiples of
  * 8 up to 64) move with constant-size copies the compiler inlines.

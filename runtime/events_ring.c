@@ -68,6 +68,7 @@ static int ring_consume(struct bpfy_event_source *src)
 			if (len & RINGBUF_BUSY_BIT)
 				goto out;
 			progress = true;
+			bpfy_prefetch_ring(r->data, r->size - 1, cons);
 			cons += record_len(len);
 			store_release(r->consumer_pos, cons);
 			if (len & RINGBUF_DISCARD_BIT)
@@ -100,6 +101,7 @@ static long ring_copy(struct bpfy_event_source *src, char *buf, size_t rec_size,
 			if (len & RINGBUF_BUSY_BIT)
 				break;
 			progress = true;
+			bpfy_prefetch_ring(r->data, mask, cons);
 			cons += record_len(len);
 			if (len & RINGBUF_DISCARD_BIT)
 				continue;
