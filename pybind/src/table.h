@@ -142,8 +142,14 @@ int bpfy_table_dump_batch(bpfy_table *t, bool and_delete, PyObject *list);
 /* Deletes n packed keys (batch, else one by one; absent keys ignored). */
 int bpfy_table_delete_keys(bpfy_table *t, const unsigned char *keys, uint32_t n);
 
+/* ------------------------------------------------------ table_read.c */
+
 /* True when `err` means "this map type has no batch ops". */
 bool bpfy_batch_unsupported(int err);
+/* Every element by batch calls (deleting them when and_delete), fn called
+ * per chunk: 0, 1 when the map type has no batch ops (nothing was read),
+ * -1 with an exception. */
+int bpfy_table_read_batches(bpfy_table *t, bool and_delete, bpfy_chunk_fn fn, void *ctx);
 
 /* ------------------------------------------------- table_family.c */
 

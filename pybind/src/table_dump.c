@@ -1,24 +1,12 @@
 /*
  * Whole-map reads: batch lookups in chunks when the kernel has them for the
- * map type, else a next_key walk with one lookup per key. Also the key
- * iterator, counting and deleting everything.
+ * map type (table_read.c), else a next_key walk with one lookup per key.
+ * Also the key iterator, counting and deleting everything.
  */
 #include "table.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
 #include <string.h>
-
-#define CHUNK_BYTES (4u << 20)	/* keys + values fetched per batch syscall */
-#define ENOTSUPP 524		/* kernel-internal "no such operation" */
-
-bool bpfy_batch_unsupported(int err)
-{
-	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP || err == -ENOSYS;
-}
-
-typedef bpfy_chunk_fn chunk_fn;
 
 /* The most walked elements before giving up: a map changing under a walk
  * can restart it (next_key of a deleted key is the first key). */
@@ -27,232 +15,8 @@ static uint64_t walk_cap(bpfy_table *t)
 	return t->max_entries ? (uint64_t)t->max_entries * 2 + 16 : UINT64_MAX;
 }
 
-/* One batch syscall, run on this thread or the helper thread. */
-struct batch_job {
-	int fd;
-	size_t key_size, value_size;	/* one key, one value buffer */
-	bool and_delete, first;
-	const unsigned char *in;	/* cursor to continue from (unused when first) */
-	unsigned char *out;		/* cursor for the next call */
-	unsigned char *keys, *values;
-	uint32_t count;			/* in: room, out: elements returned */
-	int err;
-};
-
-static void job_run(struct batch_job *j)
-{
-	j->err = bpfy_map__lookup_batch(j->fd, j->first ? NULL : j->in, j->out, j->keys,
-					j->key_size, j->values, j->value_size, &j->count,
-					j->and_delete);
-}
-
-static void job_run_nogil(struct batch_job *j)
-{
-	Py_BEGIN_ALLOW_THREADS
-	job_run(j);
-	Py_END_ALLOW_THREADS
-}
-
-/*
- * The read-ahead thread of one dump: runs the job it is handed while the
- * caller decodes the previous chunk. One thread per dump, handed one job per
- * chunk (a thread per chunk cost ~20 us each, a tenth of a small chunk).
- */
-struct helper {
-	pthread_t thread;
-	sem_t go, done;
-	struct batch_job *job;		/* NULL: quit */
-	bool up, busy;
-};
-
-static void *helper_main(void *arg)
-{
-	struct helper *h = arg;
-
-	for (;;) {
-		while (sem_wait(&h->go) < 0)
-			;	/* EINTR */
-		if (!h->job)
-			return NULL;
-		job_run(h->job);
-		sem_post(&h->done);
-	}
-}
-
-static bool helper_start(struct helper *h)
-{
-	if (sem_init(&h->go, 0, 0) < 0)
-		return false;
-	if (sem_init(&h->done, 0, 0) < 0) {
-		sem_destroy(&h->go);
-		return false;
-	}
-	h->up = pthread_create(&h->thread, NULL, helper_main, h) == 0;
-	if (!h->up) {
-		sem_destroy(&h->go);
-		sem_destroy(&h->done);
-	}
-	return h->up;
-}
-
-static void helper_submit(struct helper *h, struct batch_job *j)
-{
-	h->job = j;
-	h->busy = true;
-	sem_post(&h->go);
-}
-
-static void helper_wait(struct helper *h)
-{
-	if (!h->busy)
-		return;
-	Py_BEGIN_ALLOW_THREADS
-	while (sem_wait(&h->done) < 0)
-		;
-	Py_END_ALLOW_THREADS
-	h->busy = false;
-}
-
-static void helper_stop(struct helper *h)
-{
-	if (!h->up)
-		return;
-	helper_wait(h);
-	h->job = NULL;
-	sem_post(&h->go);
-	Py_BEGIN_ALLOW_THREADS
-	pthread_join(h->thread, NULL);
-	Py_END_ALLOW_THREADS
-	sem_destroy(&h->go);
-	sem_destroy(&h->done);
-	h->up = false;
-}
-
-/*
- * Elements per syscall. Small enough that the kernel's read of one chunk
- * overlaps the decoding of the previous one for most of a dump (about 16
- * chunks a map), and the first chunk, read before anything overlaps, is
- * smaller still (chunks double from FIRST_CHUNK). The kernel's cost per
- * element hardly depends on the chunk size past a few thousand elements
- * (bench_maps_ref with 2k..350k-element chunks: within noise).
- */
-#define FIRST_CHUNK 1024u
-#define MIN_CHUNK 4096u
-
-static uint32_t pick_chunk(bpfy_table *t, uint32_t *first)
-{
-	size_t per = t->key_size + t->vbuf_size;
-	uint32_t most = per ? CHUNK_BYTES / per : 1, chunk = t->max_entries / 16;
-
-	if (chunk < MIN_CHUNK)
-		chunk = MIN_CHUNK;
-	if (chunk > most)
-		chunk = most;
-	if (t->batch_chunk)
-		chunk = t->batch_chunk;
-	if (chunk > t->max_entries && t->max_entries)
-		chunk = t->max_entries;
-	if (!chunk)
-		chunk = 1;
-	*first = t->batch_chunk || chunk < FIRST_CHUNK ? chunk : FIRST_CHUNK;
-	return chunk;
-}
-
-static int alloc_jobs(bpfy_table *t, struct batch_job *jobs, uint32_t chunk)
-{
-	for (int i = 0; i < 2; i++) {
-		PyMem_Free(jobs[i].keys);
-		PyMem_Free(jobs[i].values);
-		jobs[i].key_size = t->key_size;
-		jobs[i].value_size = t->vbuf_size;
-		jobs[i].keys = bpfy_table_alloc((size_t)chunk * t->key_size);
-		jobs[i].values = bpfy_table_alloc((size_t)chunk * t->vbuf_size);
-		if (!jobs[i].keys || !jobs[i].values)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Batch reader: 0 done, 1 the kernel has no batch ops for this map (nothing
- * was read), -1 with an exception. While fn decodes one chunk (holding the
- * GIL), a helper thread already reads the next (not for and_delete: a
- * failing fn must not have deleted what it never saw).
- */
-static int read_batches(bpfy_table *t, bool and_delete, chunk_fn fn, void *ctx)
-{
-	size_t cursor = t->key_size > 8 ? t->key_size : 8;
-	struct helper helper = { 0 };
-	uint32_t want, chunk = pick_chunk(t, &want);
-	struct batch_job jobs[2] = { 0 }, *cur, *next;
-	unsigned char *cursors[2] = { NULL, NULL };
-	int a = 0, ret = -1;
-
-	cursors[0] = bpfy_table_alloc(cursor);
-	cursors[1] = bpfy_table_alloc(cursor);
-	if (!cursors[0] || !cursors[1] || alloc_jobs(t, jobs, chunk) < 0)
-		goto out;
-	for (int i = 0; i < 2; i++) {
-		jobs[i].fd = t->fd;
-		jobs[i].and_delete = and_delete;
-		jobs[i].out = cursors[i];
-		jobs[i].in = cursors[1 - i];
-	}
-	jobs[0].first = true;
-	jobs[0].count = want;
-	job_run_nogil(&jobs[0]);
-	for (;;) {
-		cur = &jobs[a];
-		next = &jobs[1 - a];
-		if (cur->err == -ENOSPC && cur->count == 0 && chunk < UINT32_MAX / 2) {
-			/* one hash bucket holds more than a chunk: grow and retry */
-			chunk *= 2;
-			want = chunk;
-			if (alloc_jobs(t, jobs, chunk) < 0)
-				goto out;
-			cur->count = chunk;
-			job_run_nogil(cur);
-			continue;
-		}
-		if (cur->err && cur->err != -ENOENT) {
-			if (cur->first && bpfy_batch_unsupported(cur->err)) {
-				ret = 1;
-				goto out;
-			}
-			bpfy_table_raise(t, cur->err, and_delete ? "lookup and delete batch"
-								 : "lookup batch");
-			goto out;
-		}
-		if (cur->err != -ENOENT) {
-			want = want * 2 < chunk ? want * 2 : chunk;
-			next->first = false;
-			next->count = want;
-			if (!and_delete && !t->serial_reads && (helper.up || helper_start(&helper)))
-				helper_submit(&helper, next);
-		}
-		if (cur->count && fn(t, cur->keys, cur->values, cur->count, ctx) < 0)
-			goto out;
-		if (cur->err == -ENOENT)
-			break;
-		if (helper.busy)
-			helper_wait(&helper);
-		else
-			job_run_nogil(next);
-		a = 1 - a;
-	}
-	ret = 0;
-out:
-	helper_stop(&helper);
-	for (int i = 0; i < 2; i++) {
-		PyMem_Free(jobs[i].keys);
-		PyMem_Free(jobs[i].values);
-		PyMem_Free(cursors[i]);
-	}
-	return ret;
-}
-
 /* Walk reader: fn gets one element at a time. 0 or -1. */
-static int read_walk(bpfy_table *t, bool want_values, chunk_fn fn, void *ctx)
+static int read_walk(bpfy_table *t, bool want_values, bpfy_chunk_fn fn, void *ctx)
 {
 	unsigned char *cur, *next, *value, *buf, *tmp;
 	uint64_t seen = 0, cap = walk_cap(t);
@@ -408,7 +172,7 @@ int bpfy_table_dump_batch(bpfy_table *t, bool and_delete, PyObject *list)
 
 	/* no collection while a million new objects arrive: they are all
 	 * reachable from the list; one young collection runs afterwards */
-	ret = read_batches(t, and_delete, append_chunk, &ctx);
+	ret = bpfy_table_read_batches(t, and_delete, append_chunk, &ctx);
 	if (gc_was_on)
 		PyGC_Enable();
 	return ret;
@@ -436,7 +200,7 @@ int bpfy_table_read_all(bpfy_table *t, bool want_values, bpfy_chunk_fn fn, void 
 	int ret;
 
 	if (t->batch_ok) {
-		ret = read_batches(t, false, fn, ctx);
+		ret = bpfy_table_read_batches(t, false, fn, ctx);
 		if (ret <= 0)
 			return ret;
 		t->batch_ok = false;
@@ -529,7 +293,7 @@ int bpfy_table_delete_all(bpfy_table *t)
 	int ret;
 
 	if (t->batch_ok) {
-		ret = read_batches(t, true, ignore_chunk, NULL);
+		ret = bpfy_table_read_batches(t, true, ignore_chunk, NULL);
 		if (ret <= 0)
 			return ret;
 	}

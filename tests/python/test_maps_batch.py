@@ -78,6 +78,25 @@ def test_batch_equals_per_element_hash_family(b, chunk):
         t.clear()
 
 
+@pytest.mark.parametrize("serial", [False, True])
+def test_dump_with_and_without_read_ahead(b, serial):
+    """items() reads ahead on a helper thread through a ring of buffers
+    (table_read.c); both ways give every element once, in chunks small
+    enough that the ring wraps many times."""
+    t = b["h"]
+    t.clear()
+    keys = list(range(4000))              # the map holds 4096
+    t.items_update_batch(keys, [k * 7 for k in keys])
+    t._serial_reads, t._batch_chunk = serial, 64
+    try:
+        items = t.items()
+        assert len(items) == len(keys) and dict(items) == {k: k * 7 for k in keys}
+        assert sorted(t.keys()) == keys
+    finally:
+        t._serial_reads, t._batch_chunk = False, 0
+        t.clear()
+
+
 def test_batch_equals_per_element_structs_and_arrays(b):
     recs = b["recs"]
     recs.clear()
