@@ -47,6 +47,7 @@ static int BPF_traverse(BPFObject *self, visitproc visit, void *arg)
 	Py_VISIT(self->links);
 	Py_VISIT(self->tables);
 	Py_VISIT(self->open_tables);
+	Py_VISIT(self->event_types);
 	Py_VISIT(self->generated_source);
 	Py_VISIT(self->poller);
 	return 0;
@@ -56,6 +57,7 @@ static int BPF_clear(BPFObject *self)
 {
 	bpfy_events_release(self);
 	Py_CLEAR(self->open_tables);
+	Py_CLEAR(self->event_types);
 	Py_CLEAR(self->tables);
 	Py_CLEAR(self->links);
 	Py_CLEAR(self->generated_source);
@@ -84,7 +86,8 @@ static PyObject *BPF_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 	self->links = PyDict_New();
 	self->tables = PyDict_New();
 	self->open_tables = PyDict_New();
-	if (!self->links || !self->tables || !self->open_tables) {
+	self->event_types = PyDict_New();
+	if (!self->links || !self->tables || !self->open_tables || !self->event_types) {
 		Py_DECREF(self);
 		return NULL;
 	}

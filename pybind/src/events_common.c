@@ -73,9 +73,15 @@ PyObject *bpfy_event_table_get_event_type(bpfy_event_table *t, void *closure)
 	return Py_NewRef(t->event_type ? t->event_type : Py_None);
 }
 
+/* The type set is also kept by the BPF object: b["events"].event_type = T
+ * must hold for the next b["events"], a new table once the first is gone. */
 int bpfy_event_table_set_event_type(bpfy_event_table *t, PyObject *value, void *closure)
 {
-	return bpfy_event_table_set_type(t, value);
+	PyObject *remembered = t->owner->event_types;
+
+	if (bpfy_event_table_set_type(t, value) < 0)
+		return -1;
+	return remembered ? PyDict_SetItem(remembered, t->name, t->event_type) : 0;
 }
 
 PyObject *bpfy_event_table_get_closed(bpfy_event_table *t, void *closure)

@@ -105,9 +105,16 @@ PyObject *bpfy_event_table_new(bpfy_state *st, BPFObject *owner, struct bpfy_map
 	t->kind = kind_of(desc->type);
 	t->event_type = Py_NewRef(Py_None);
 	t->name = PyUnicode_FromString(desc->name ? desc->name : "");
-	if (!t->name || bpfy_event_table_use_type(t, desc->event_type)) {
-		Py_DECREF(t);
-		return NULL;
+	if (!t->name || bpfy_event_table_use_type(t, desc->event_type))
+		goto err_out;
+	if (owner->event_types) {	/* one set from Python on an earlier table */
+		PyObject *set = PyDict_GetItemWithError(owner->event_types, t->name);
+
+		if (set ? bpfy_event_table_set_type(t, set) < 0 : PyErr_Occurred() != NULL)
+			goto err_out;
 	}
 	return (PyObject *)t;
+err_out:
+	Py_DECREF(t);
+	return NULL;
 }

@@ -55,6 +55,8 @@ typedef struct {
 	PyObject *tables;		/* dict: name -> weakref to the table (cache) */
 	PyObject *open_tables;		/* dict: name -> event table with an open
 					 * buffer (kept alive while it can be polled) */
+	PyObject *event_types;		/* dict: name -> event_type set from Python,
+					 * so it outlives the weakly cached table */
 	PyObject *generated_source;	/* str or NULL: the rewritten source (keep_source) */
 	PyObject *poller;		/* events_poller.c: the event set, or NULL */
 	bool cache_hit;			/* compiled object came from the cache */

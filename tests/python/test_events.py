@@ -388,6 +388,29 @@ def test_event_type_by_name_and_ctypes(b, perf):
     assert perf.event(raw[:8]).seq == 0, "short records are zero-padded"
 
 
+def test_event_type_set_on_a_dropped_table_is_kept(b):
+    """b[name] is cached weakly (no cycle with b), so the table object of
+    b["x"].event_type = T is gone at once: the next b["x"] must still use T."""
+    import gc
+
+    class Event(ctypes.Structure):
+        _fields_ = [("pid", ctypes.c_uint32), ("cpu", ctypes.c_uint32),
+                    ("seq", ctypes.c_uint64), ("tag", ctypes.c_uint64)]
+
+    raw = bytes(Event(pid=7, cpu=1, seq=9))
+    b["pfull"].event_type = Event
+    gc.collect()
+    assert b["pfull"].event_type is Event
+    assert isinstance(b["pfull"].event(raw), Event)
+    b["pfull"].event_type = "struct event"
+    gc.collect()
+    assert b["pfull"].event(raw).seq == 9
+    b["pfull"].event_type = None
+    gc.collect()
+    assert b["pfull"].event(raw) == raw
+    b["pfull"].event_type = "struct event"   # as the other tests of pfull expect
+
+
 # ----------------------------------------------------------- object-wide polls
 
 def test_exception_in_callback_raised_once_rest_kept(b, ring):
