@@ -94,10 +94,16 @@ static int list_sample(void *ctx, int cpu, const void *data, uint32_t size)
 	return err ? BPFY_SINK_STOP : 0;
 }
 
+/* Losses still reach lost_cb, which call_lost finds on the table. */
+static int list_lost(void *ctx, int cpu, uint64_t count)
+{
+	return call_lost(((struct bpfy_list_sink *)ctx)->table, cpu, count);
+}
+
 void bpfy_list_sink_init(struct bpfy_list_sink *s, bpfy_event_table *t, PyObject *list)
 {
 	s->sink.sample = list_sample;
-	s->sink.lost = call_lost;	/* losses still reach lost_cb */
+	s->sink.lost = list_lost;
 	s->sink.ctx = s;
 	s->table = t;
 	s->list = list;

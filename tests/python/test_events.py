@@ -263,6 +263,29 @@ def test_perf_overflow_is_accounted_exactly(b):
         table.close_perf_buffer()
 
 
+def test_perf_overflow_notice_during_read_reaches_lost_cb(b):
+    """read() drains into a list, and the kernel's lost notice met on the
+    way still goes to lost_cb (it once went to the list sink's memory)."""
+    table = b["pfull"]
+    lost_notices = []
+    before, lost_before = b["produced"][0].value, table.lost
+    table.open_perf_buffer(None, page_cnt=1, lost_cb=lost_notices.append)
+    old = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {CPUS[0]})
+    try:
+        os.getpgrp()            # overflows the one-page buffer
+        delivered = len(table.read())
+        os.getuid()             # one more record, after the kernel's notice
+        delivered += len(table.read())
+        produced = b["produced"][0].value - before
+        lost = table.lost - lost_before
+        assert lost > 0 and sum(lost_notices) == lost
+        assert delivered + lost == produced
+    finally:
+        os.sched_setaffinity(0, old)
+        table.close_perf_buffer()
+
+
 def test_perf_overflow_read_numpy_counts_losses(b):
     np = pytest.importorskip("numpy")
     table = b["pfull"]
