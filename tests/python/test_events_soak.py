@@ -46,18 +46,23 @@ int on_getpgrp(void *ctx)
 }
 '''
 
+# Stops on its own when the test process is gone (a crashed run must not
+# leave it spinning) or after a deadline.
 PRODUCER = r'''
-import os, sys
+import os, sys, time
+parent, deadline = os.getppid(), time.monotonic() + float(sys.argv[1])
 sys.stdin.read(1)
 g = os.getpgrp
-while True:
-    g(); g(); g(); g(); g(); g(); g(); g()
+while os.getppid() == parent and time.monotonic() < deadline:
+    for _ in range(512):
+        g(); g(); g(); g(); g(); g(); g(); g()
 '''
 
 
 @pytest.mark.skipif(SOAK <= 0, reason="soak disabled by BPFY_EVENTS_SOAK=0")
 def test_soak_perf_and_ring_delivered_plus_lost_is_produced():
-    child = subprocess.Popen([sys.executable, "-c", PRODUCER], stdin=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", PRODUCER, str(SOAK + 60)],
+                             stdin=subprocess.PIPE)
     try:
         with BPF(text=PROGRAM, cflags=[f"-DPRODUCER={child.pid}", f"-DBURST={BURST}"]) as b:
             perf, ring = b["perf"], b["ring"]
