@@ -84,13 +84,18 @@ def wait_until_interrupted(banner, duration=None):
 def poll_until_interrupted(b, header, done=lambda: False):
     """Print header, then poll b's perf buffers (the tool's callbacks print
     each event) until done() is true, Ctrl-C or SIGTERM; then deliver what
-    came before the interrupt. A later Ctrl-C is ignored."""
-    _stop_on_sigterm()
-    try:
-        print(header, flush=True)
-        while not done():
-            b.perf_buffer_poll(timeout=200)
-    except KeyboardInterrupt:
-        pass
+    came before the interrupt. Ctrl-C and SIGTERM only set a flag, seen
+    after each poll (200 ms at most): a KeyboardInterrupt raised inside a
+    callback's print() would cut its line in two."""
+    stop = []
+
+    def on_signal(signum, frame):
+        stop.append(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(header, flush=True)
+    while not stop and not done():
+        b.perf_buffer_poll(timeout=200)
     _keep_reporting()
     b.perf_buffer_poll(timeout=0)  # what came before the interrupt

@@ -5,6 +5,7 @@ points set_debug_dirs at)."""
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -55,13 +56,22 @@ def elf_symbol(path, name):
 
 
 class Running:
-    """A started program, killed on exit."""
+    """A started program, killed on exit. Entered once its executable is
+    mapped: Popen returns when exec has begun, and the kernel maps the
+    binary's segments after that (seen here: a few ms with only [stack])."""
 
     def __init__(self, path):
+        self.path = os.path.realpath(path)
         self.proc = subprocess.Popen([path])
 
     def __enter__(self):
-        return self.proc.pid
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{self.proc.pid}/maps") as maps:
+                if self.path in maps.read():
+                    return self.proc.pid
+            time.sleep(0.001)
+        raise AssertionError(f"{self.path} was never mapped")
 
     def __exit__(self, *exc):
         self.proc.kill()
