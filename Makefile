@@ -137,7 +137,8 @@ sanitize: deps
 # Valgrind: the Python suites under memcheck with the side build's extension;
 # CPython's own reports are suppressed (tests/valgrind.supp), bpfy's fail the run.
 VALGRIND_PYTEST ?= tests/python/test_foundation.py tests/python/test_tables.py \
-	tests/python/test_records.py tests/python/test_events.py tests/bad_input
+	tests/python/test_records.py tests/python/test_events.py tests/python/test_maps_batch.py \
+	tests/bad_input
 valgrind: build
 	PYTHONMALLOC=malloc valgrind --tool=memcheck --error-exitcode=99 --trace-children=no \
 		--suppressions=tests/valgrind.supp --errors-for-leak-kinds=definite \
