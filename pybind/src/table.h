@@ -9,6 +9,7 @@
  *   table_traits.c  per-kernel-type traits (family, key/value kinds, abilities)
  *   table_encode.c  keys and values <-> bytes, dispatched on the traits
  *   table_dump.c    whole-map reads (keys/values/items, batch or walk), iteration
+ *   table_read.c    batch reads in chunks, read ahead by a helper thread
  *   table_family.c  the subtypes: HashTable, Array (zero), per-CPU helpers
  *   table_batch.c   items_*_batch methods
  */
