@@ -4,6 +4,7 @@ them, and it leaves no BPF program or link alive in the kernel."""
 import ctypes
 import gc
 import os
+import signal
 import sys
 import time
 
@@ -11,6 +12,15 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "pybind"))
+
+# The Ctrl-C tests (a blocking poll here; tools and bcc scripts in child
+# processes, stopped with SIGINT) need SIGINT to raise KeyboardInterrupt. A
+# shell that starts the suite in the background (`make test &`, nohup) makes
+# SIGINT ignored, which Python keeps and children inherit across exec: the
+# poll test then waited forever. A handler of ours is reset to the default
+# in every child at exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config, items):
