@@ -65,28 +65,6 @@ static int refusal(struct bpfy_error *error, int err, const char *map_name, cons
 	return -err;
 }
 
-/* Every map of `into` but `skip` reuses the fd of its twin in `from`. */
-static int reuse_other_maps(struct bpf_object *from, struct bpf_object *into,
-			    const struct bpf_map *skip)
-{
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, into) {
-		struct bpf_map *twin;
-		int err;
-
-		if (map == skip)
-			continue;
-		twin = bpf_object__find_map_by_name(from, bpf_map__name(map));
-		if (!twin)
-			return -ENOENT;
-		err = bpf_map__reuse_fd(map, bpf_map__fd(twin));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /*
  * The link-based registration. NULL with *fallback set when this kernel has
  * no struct_ops links (the map cannot be created with BPF_F_LINK).
@@ -115,7 +93,7 @@ static struct bpfy_link *attach_as_link(struct bpfy_object *obj, const char *map
 	map = bpf_object__find_map_by_name(second, map_name);
 	err = map ? bpf_map__set_map_flags(map, bpf_map__map_flags(map) | MAP_F_LINK) : -ENOENT;
 	if (!err)
-		err = reuse_other_maps(obj->obj, second, map);
+		err = bpfy_prog__reuse_maps(obj->obj, second, map);
 	if (!err)
 		err = bpf_object__load(second);
 	if (err) {

@@ -76,6 +76,11 @@ void bpfy_shared__unpublish(const void *owner);
 int bpfy_shared__extern_info(struct bpf_object *obj, const struct bpf_map *map, const char **name,
 			     uint32_t *key_id, uint32_t *value_id);
 
+/* prog.c: every map of the second object `into` but `skip` (may be NULL)
+ * reuses the fd of its twin in the first object `from`; 0 or -errno. */
+int bpfy_prog__reuse_maps(struct bpf_object *from, struct bpf_object *into,
+			  const struct bpf_map *skip);
+
 /* libbpf_log.c: libbpf's messages, captured per thread instead of printed. */
 void bpfy_libbpf_log__begin(void);
 /* Ends the capture; returns the heap text captured (caller frees), may be NULL. */

@@ -41,15 +41,18 @@ bool bpfy_prog__has_auto_attach(const struct bpfy_prog *prog)
 	return false;
 }
 
-/* Every map of the second object reuses the fd of its twin in the first. */
-static int reuse_maps(struct bpf_object *from, struct bpf_object *into)
+int bpfy_prog__reuse_maps(struct bpf_object *from, struct bpf_object *into,
+			  const struct bpf_map *skip)
 {
 	struct bpf_map *map;
-	int err;
 
 	bpf_object__for_each_map(map, into) {
-		struct bpf_map *twin = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		struct bpf_map *twin;
+		int err;
 
+		if (map == skip)
+			continue;
+		twin = bpf_object__find_map_by_name(from, bpf_map__name(map));
 		if (!twin)
 			return -ENOENT;
 		err = bpf_map__reuse_fd(map, bpf_map__fd(twin));
@@ -97,7 +100,7 @@ int bpfy_prog__load(struct bpfy_prog *prog, uint32_t prog_type, uint32_t expecte
 		bpf_program__set_type(program, prog_type);
 		bpf_program__set_expected_attach_type(program, expected_attach_type);
 	}
-	err = reuse_maps(owner->obj, lazy);
+	err = bpfy_prog__reuse_maps(owner->obj, lazy, NULL);
 	if (!err)
 		err = bpf_object__load(lazy);
 	if (err)
