@@ -162,19 +162,25 @@ def test_xdp_errors(b):
         b.remove_xdp(HOST_DEV)
 
 
+def check_tc_ingress_and_egress(b, counts, receiver):
+    """With tc_in/tc_out attached: ingress counts the peer's packets and drops
+    them once told to; egress counts this side's."""
+    send_from_peer()
+    assert received(receiver) == N and counts(1) == N
+    b["drop"][1] = 1
+    send_from_peer()
+    assert received(receiver) == 0 and counts(1) == 2 * N
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+        for i in range(N):
+            out.sendto(b"x", (PEER_IP, PORT))
+    assert counts(2) == N
+
+
 def test_tc_ingress_and_egress(b, counts, receiver):
     b.attach_tc(HOST_DEV, "tc_in", direction="ingress")
     b.attach_tc(HOST_DEV, b.load_func("tc_out", BPF.SCHED_CLS), direction="egress")
     try:
-        send_from_peer()
-        assert received(receiver) == N and counts(1) == N
-        b["drop"][1] = 1
-        send_from_peer()
-        assert received(receiver) == 0 and counts(1) == 2 * N
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
-            for i in range(N):
-                out.sendto(b"x", (PEER_IP, PORT))
-        assert counts(2) == N
+        check_tc_ingress_and_egress(b, counts, receiver)
     finally:
         b.detach_tc(HOST_DEV, "ingress")
         b.detach_tc(HOST_DEV, "egress")
@@ -215,15 +221,7 @@ def test_tc_clsact_mode(b, counts, receiver, monkeypatch, how):
             listed = tc_filters(direction)
             assert "bpf" in listed and "direct-action" in listed, listed
         assert {e["kind"] for e in tc_entries()} == {"clsact/ingress", "clsact/egress"}
-        send_from_peer()
-        assert received(receiver) == N and counts(1) == N
-        b["drop"][1] = 1
-        send_from_peer()
-        assert received(receiver) == 0 and counts(1) == 2 * N
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
-            for i in range(N):
-                out.sendto(b"x", (PEER_IP, PORT))
-        assert counts(2) == N
+        check_tc_ingress_and_egress(b, counts, receiver)
         b.detach_tc(HOST_DEV, "ingress")
         b.detach_tc(HOST_DEV, "egress")
         assert "bpf" not in tc_filters("ingress") + tc_filters("egress")
