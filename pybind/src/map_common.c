@@ -232,29 +232,6 @@ static int grow(PyObject **bytes, size_t size)
 	return _PyBytes_Resize(bytes, (Py_ssize_t)size);
 }
 
-static int raw_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
-		     uint32_t n, void *opaque)
-{
-	struct raw_ctx *c = opaque;
-
-	if (c->n + n > c->cap) {
-		size_t cap = c->cap * 2 > c->n + n ? c->cap * 2 : c->n + n;
-
-		if (grow(&c->keys, cap * t->key_size) < 0 ||
-		    grow(&c->values, cap * t->vbuf_size) < 0)
-			return -1;
-		c->cap = cap;
-	}
-	memcpy(PyBytes_AS_STRING(c->keys) + c->n * t->key_size, keys, (size_t)n * t->key_size);
-	memcpy(PyBytes_AS_STRING(c->values) + c->n * t->vbuf_size, values,
-	       (size_t)n * t->vbuf_size);
-	c->n += n;
-	return 0;
-}
-
-#define RAW_CHUNK_BYTES (4u << 20)	/* keys + values per batch syscall of a raw dump */
-#define RAW_PREALLOC_MAX (256u << 20)	/* bytes reserved up front at most */
-
 /* Room for `more` elements past c->n. 0 or -1. */
 static int reserve(bpfy_table *t, struct raw_ctx *c, size_t more)
 {
@@ -268,6 +245,23 @@ static int reserve(bpfy_table *t, struct raw_ctx *c, size_t more)
 	c->cap = cap;
 	return 0;
 }
+
+static int raw_chunk(bpfy_table *t, const unsigned char *keys, const unsigned char *values,
+		     uint32_t n, void *opaque)
+{
+	struct raw_ctx *c = opaque;
+
+	if (reserve(t, c, n) < 0)
+		return -1;
+	memcpy(PyBytes_AS_STRING(c->keys) + c->n * t->key_size, keys, (size_t)n * t->key_size);
+	memcpy(PyBytes_AS_STRING(c->values) + c->n * t->vbuf_size, values,
+	       (size_t)n * t->vbuf_size);
+	c->n += n;
+	return 0;
+}
+
+#define RAW_CHUNK_BYTES (4u << 20)	/* keys + values per batch syscall of a raw dump */
+#define RAW_PREALLOC_MAX (256u << 20)	/* bytes reserved up front at most */
 
 /*
  * Batch dump straight into the result buffers: the kernel writes each chunk
