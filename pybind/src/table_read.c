@@ -220,11 +220,12 @@ int bpfy_table_read_batches(bpfy_table *t, bool and_delete, bpfy_chunk_fn fn, vo
 		helper_start(&r);
 	for (;;) {
 		struct slot *s = &r.slots[i];
+		int outcome = slot_check(t, &r, s);
 
-		ret = slot_check(t, &r, s);
-		if (ret)
+		if (outcome) {
+			ret = outcome;
 			goto out;
-		ret = -1;
+		}
 		if (s->count && fn(t, s->keys, s->values, s->count, ctx) < 0)
 			goto out;
 		if (s->err == -ENOENT)
